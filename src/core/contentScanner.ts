@@ -1,0 +1,73 @@
+import { createHash, type Hash } from 'node:crypto';
+import type { LineEndings } from './model';
+
+const LF = 0x0a;
+const CR = 0x0d;
+
+export interface ContentFacts {
+  sha256: string;
+  text: boolean;
+  lineEndings?: LineEndings;
+  lfSha256?: string;
+}
+
+/**
+ * Hashes file content while it streams past and classifies it: text means no
+ * NUL byte (git's heuristic, applied to the whole file); for text, the
+ * line-ending class and a second hash with CRLF read as LF, so a compare can
+ * tell "only the line endings differ" without reading the files again.
+ * Native Buffer.indexOf does the scanning so large files stay cheap.
+ */
+export class ContentScanner {
+  private readonly hash = createHash('sha256');
+  private lfHash: Hash | undefined = createHash('sha256');
+  private text = true;
+  private crlf = 0;
+  private lf = 0;
+  /** A trailing CR of the previous chunk, not yet fed to lfHash. */
+  private pendingCR = false;
+
+  update(chunk: Buffer): void {
+    this.hash.update(chunk);
+    if (!this.text) return;
+    if (chunk.indexOf(0) !== -1) {
+      this.text = false;
+      this.lfHash = undefined;
+      return;
+    }
+    const lfHash = this.lfHash!;
+    let start = 0;
+    if (this.pendingCR) {
+      this.pendingCR = false;
+      if (chunk.length > 0 && chunk[0] === LF) {
+        // The loop below counts this LF as bare; it closes a CRLF split across chunks.
+        this.crlf++;
+        this.lf--;
+      } else lfHash.update(Buffer.of(CR));
+    }
+    let i = chunk.indexOf(LF);
+    while (i !== -1) {
+      if (i > 0 && chunk[i - 1] === CR) {
+        this.crlf++;
+        lfHash.update(chunk.subarray(start, i - 1));
+        start = i;
+      } else this.lf++;
+      i = chunk.indexOf(LF, i + 1);
+    }
+    if (chunk.length > start && chunk[chunk.length - 1] === CR) {
+      lfHash.update(chunk.subarray(start, chunk.length - 1));
+      this.pendingCR = true;
+    } else lfHash.update(chunk.subarray(start));
+  }
+
+  finish(): ContentFacts {
+    const sha256 = this.hash.digest('hex');
+    if (!this.text) return { sha256, text: false };
+    if (this.pendingCR) this.lfHash!.update(Buffer.of(CR));
+    const lineEndings: LineEndings =
+      this.crlf === 0 && this.lf === 0 ? 'none' : this.crlf === 0 ? 'lf' : this.lf === 0 ? 'crlf' : 'mixed';
+    const facts: ContentFacts = { sha256, text: true, lineEndings };
+    if (this.crlf > 0) facts.lfSha256 = this.lfHash!.digest('hex');
+    return facts;
+  }
+}

@@ -1,0 +1,45 @@
+import type { Readable } from 'node:stream';
+import type { Cache } from './cache';
+import { CompareError } from './errors';
+import { FileTree, type MergedEntry } from './fileTree';
+import type { FileEntry, ImageModel } from './model';
+
+/** A file of an image (merged filesystem) or of one layer, ready to be read. */
+export interface ImageFile {
+  /** The path after following symlinks. */
+  path: string;
+  entry: FileEntry;
+  layer: number;
+}
+
+/**
+ * Finds `path` in the merged filesystem (following symlinks, inside the
+ * image) or, with `layer`, among that layer's own entries.
+ */
+export function findFile(image: ImageModel, path: string, layer?: number): ImageFile {
+  const p = '/' + path.split('/').filter(Boolean).join('/');
+  if (layer !== undefined) {
+    if (!Number.isInteger(layer) || layer < 0 || layer >= image.layers.length) {
+      throw new CompareError('badArgument', `${image.name} has layers 0 to ${image.layers.length - 1}; there is no layer ${layer}`);
+    }
+    const entry = image.indexes[layer].find((e) => e.path === p && e.type !== 'whiteout' && e.type !== 'opaque');
+    if (!entry) throw new CompareError('notFound', `${p}: not in layer ${layer} of ${image.name}`);
+    return { path: p, entry, layer };
+  }
+  const found = FileTree.merge(image.indexes).resolve(p);
+  if (!found) throw new CompareError('notFound', `${p}: no such file in ${image.name}`);
+  return { path: found.path, entry: found.entry, layer: (found.entry as MergedEntry).layer };
+}
+
+/** The content of a regular file from the layer store. */
+export async function readImageFile(cache: Cache, image: ImageModel, file: ImageFile): Promise<Readable> {
+  const e = file.entry;
+  if (e.type === 'dir') throw new CompareError('badArgument', `${file.path}: is a directory`);
+  if (e.type !== 'file' && e.type !== 'hardlink') throw new CompareError('badArgument', `${file.path}: is a ${e.type}, not a regular file`);
+  if (e.offset === undefined) throw new CompareError('notFound', `${file.path}: its content is in a lower layer this index does not locate`);
+  const diffId = image.layers[file.layer].diffId;
+  if (!cache.layers.has(diffId)) {
+    throw new CompareError('notFound', `The bytes of layer ${file.layer} are not in the cache (evicted, or larger than the store's limit)`);
+  }
+  return cache.layers.readRange(diffId, e.offset, e.size);
+}

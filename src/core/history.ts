@@ -1,0 +1,61 @@
+import type { Builder, HistoryStep, ImageConfig } from './model';
+
+const BUILDKIT_COMMENT = 'buildkit.dockerfile.v0';
+
+/** BuildKit marks its steps in the comment (and in created_by with "# buildkit"); the classic builder writes `/bin/sh -c #(nop)`. */
+export function builderOf(createdBy: string, comment?: string): Builder {
+  if (comment === BUILDKIT_COMMENT || /#\s*buildkit\s*$/.test(createdBy)) return 'buildkit';
+  if (/^(\|\d+ .*?)?\/bin\/(ba)?sh -c /.test(createdBy)) return 'classic';
+  return 'unknown';
+}
+
+/**
+ * A readable Dockerfile-like instruction from a history entry's created_by:
+ *   classic  `/bin/sh -c #(nop)  ENV A=b`              → `ENV A=b`
+ *   classic  `/bin/sh -c #(nop) COPY file:3f2a… in /x` → `COPY file:3f2a… /x`
+ *   classic  `|2 A=1 B=2 /bin/sh -c make`              → `RUN make`
+ *   BuildKit `RUN /bin/sh -c make # buildkit`          → `RUN make`
+ *   BuildKit `COPY docker/index.php /var/www/html/ # buildkit` → as is, minus the mark
+ */
+export function instructionOf(createdBy: string, comment?: string): string {
+  let s = createdBy.replace(/\s+/g, ' ').trim().replace(/\s*#\s*buildkit$/, '');
+  if (!s) return comment && /^imported/i.test(comment) ? 'IMPORT (docker import)' : '(no history)';
+  const nop = /^\/bin\/(?:ba)?sh -c #\(nop\)\s*(.*)$/.exec(s);
+  if (nop) {
+    s = nop[1];
+    const copy = /^(COPY|ADD) (?:--\S+ )*((?:file|dir|multi):[0-9a-f]+) in (.*)$/.exec(s);
+    if (copy) return `${copy[1]} ${copy[2].replace(/^(\w+:[0-9a-f]{12})[0-9a-f]*/, '$1…')} ${copy[3].trim()}`;
+    return s;
+  }
+  // BuildKit writes "RUN |2 A=1 B=2 /bin/sh -c cmd"; classic "|2 A=1 B=2 /bin/sh -c cmd".
+  const run = /^(?:RUN )?(?:\|\d+ (?:\S+=\S* )*)?\/bin\/(?:ba)?sh -c (.*)$/.exec(s);
+  if (run) return `RUN ${run[1]}`;
+  if (/^[A-Z]+(\s|$)/.test(s)) return s;
+  return `RUN ${s}`;
+}
+
+/**
+ * Pairs history with layers: entries marked empty_layer (ENV, CMD, WORKDIR
+ * in the classic builder...) produced no layer; the others map to the
+ * layers in order. Missing history leaves later layers unexplained rather
+ * than shifting them onto the wrong instruction.
+ */
+export function historySteps(config: ImageConfig, layerCount: number): HistoryStep[] {
+  const steps: HistoryStep[] = [];
+  let next = 0;
+  for (const h of config.history ?? []) {
+    const createdBy = h.created_by ?? '';
+    const emptyLayer = h.empty_layer === true;
+    const step: HistoryStep = {
+      createdBy,
+      instruction: instructionOf(createdBy, h.comment),
+      emptyLayer,
+      builder: builderOf(createdBy, h.comment),
+    };
+    if (h.comment) step.comment = h.comment;
+    if (h.created) step.created = h.created;
+    if (!emptyLayer && next < layerCount) step.layerIndex = next++;
+    steps.push(step);
+  }
+  return steps;
+}

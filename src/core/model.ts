@@ -1,0 +1,115 @@
+/** Kinds of entries in a layer, after whiteouts have been recognised. */
+export type EntryType =
+  | 'file'
+  | 'dir'
+  | 'symlink'
+  | 'hardlink'
+  | 'char'
+  | 'block'
+  | 'fifo'
+  | 'whiteout' // `.wh.NAME`: NAME (and below) deleted from lower layers
+  | 'opaque'; // `.wh..wh..opq`: the directory hides everything below it from lower layers
+
+export type LineEndings = 'lf' | 'crlf' | 'mixed' | 'none';
+
+/** One entry of a layer's file index. Paths are absolute and normalised ("/etc/passwd"). */
+export interface FileEntry {
+  path: string;
+  type: EntryType;
+  /** Permission bits including setuid/setgid/sticky (mode & 0o7777). */
+  mode: number;
+  uid: number;
+  gid: number;
+  size: number;
+  /** Symlink target as written, or the absolute path a hardlink points to. */
+  linkTarget?: string;
+  /** sha256 (hex) of the content, for files and hardlinks. */
+  sha256?: string;
+  /** No NUL byte anywhere in the content. */
+  text?: boolean;
+  lineEndings?: LineEndings;
+  /** sha256 of the content with every CRLF read as LF; only set when it differs from sha256. */
+  lfSha256?: string;
+  /** Offset of the content inside the uncompressed layer tar (for reading a file later). */
+  offset?: number;
+}
+
+export type Builder = 'buildkit' | 'classic' | 'unknown';
+
+/** One step of the image history, empty ones (ENV, CMD, ...) included. */
+export interface HistoryStep {
+  createdBy: string;
+  /** Readable Dockerfile-like instruction derived from createdBy. */
+  instruction: string;
+  comment?: string;
+  created?: string;
+  emptyLayer: boolean;
+  builder: Builder;
+  /** Index into layers for steps that produced a layer. */
+  layerIndex?: number;
+}
+
+export interface LayerInfo {
+  index: number;
+  diffId: string;
+  /** Digest of the blob as stored (compressed) where the source knows it. */
+  digest?: string;
+  mediaType?: string;
+  /** Size of the uncompressed layer tar in bytes. */
+  size: number;
+  compressedSize?: number;
+  createdBy: string;
+  instruction: string;
+  comment?: string;
+  builder: Builder;
+  fileCount: number;
+}
+
+export type SourceKind = 'daemon' | 'docker-archive' | 'oci' | 'oci-archive';
+
+/** Subset of the OCI image config we read; unknown fields are kept as they are. */
+export interface ImageConfig {
+  architecture?: string;
+  os?: string;
+  variant?: string;
+  created?: string;
+  config?: {
+    User?: string;
+    Env?: string[];
+    Cmd?: string[] | null;
+    Entrypoint?: string[] | null;
+    WorkingDir?: string;
+    ExposedPorts?: Record<string, object> | null;
+    Volumes?: Record<string, object> | null;
+    Labels?: Record<string, string> | null;
+    StopSignal?: string;
+    Healthcheck?: unknown;
+    [k: string]: unknown;
+  };
+  rootfs?: { type: string; diff_ids: string[] };
+  history?: Array<{
+    created?: string;
+    created_by?: string;
+    comment?: string;
+    empty_layer?: boolean;
+    author?: string;
+  }>;
+  [k: string]: unknown;
+}
+
+/** An image with every layer indexed. */
+export interface ImageModel {
+  /** The reference as the user wrote it. */
+  ref: string;
+  /** A short display name (repo:tag, archive file, ...). */
+  name: string;
+  /** Config digest ("sha256:..."), the image id. */
+  id: string;
+  source: SourceKind;
+  repoTags: string[];
+  config: ImageConfig;
+  layers: LayerInfo[];
+  history: HistoryStep[];
+  /** File index of each layer, in layer order. */
+  indexes: FileEntry[][];
+}

@@ -1,0 +1,172 @@
+import type { ChangeKind, Comparison, ConfigChange, FileChange, FileSide, LayerPair, LayerStatus, Reason } from './compare';
+import { REASONS } from './compare';
+import { CompareError } from './errors';
+import type { ImageModel, LayerInfo, LineEndings } from './model';
+
+/** The JSON document of `container-compare diff --json` and of the extension's exported report. Documented in README. */
+export interface DiffReport {
+  schemaVersion: 1;
+  a: ImageSummary;
+  b: ImageSummary;
+  summary: Summary;
+  layers: ReportLayer[];
+  files: ReportFile[];
+  config: ConfigChange[];
+  ignored: string[];
+}
+
+export interface ImageSummary {
+  ref: string;
+  name: string;
+  id: string;
+  source: string;
+  platform: string;
+  layers: number;
+  size: number;
+}
+
+export interface Summary {
+  layers: Record<LayerStatus, number>;
+  files: Record<ChangeKind, number>;
+  reasons: Record<Reason, number>;
+  config: number;
+}
+
+export interface ReportLayerSide {
+  index: number;
+  diffId: string;
+  digest?: string;
+  size: number;
+  fileCount: number;
+  createdBy: string;
+  instruction: string;
+  builder: string;
+}
+
+export interface ReportLayer {
+  index: number;
+  status: LayerStatus;
+  a?: ReportLayerSide;
+  b?: ReportLayerSide;
+  files?: ReportFile[];
+}
+
+export interface ReportFileSide {
+  type: string;
+  /** Octal, e.g. "0755". */
+  mode: string;
+  uid: number;
+  gid: number;
+  size: number;
+  sha256?: string;
+  lineEndings?: LineEndings;
+  linkTarget?: string;
+  layer: number;
+}
+
+export interface ReportFile {
+  path: string;
+  change: ChangeKind;
+  reasons: Reason[];
+  layer: number;
+  a?: ReportFileSide;
+  b?: ReportFileSide;
+}
+
+export const octal = (mode: number): string => mode.toString(8).padStart(4, '0');
+
+function imageSummary(m: ImageModel): ImageSummary {
+  const platform = [m.config.os, m.config.architecture, m.config.variant].filter(Boolean).join('/');
+  return { ref: m.ref, name: m.name, id: m.id, source: m.source, platform, layers: m.layers.length, size: m.layers.reduce((n, l) => n + l.size, 0) };
+}
+
+function layerSide(l: LayerInfo): ReportLayerSide {
+  const s: ReportLayerSide = { index: l.index, diffId: l.diffId, size: l.size, fileCount: l.fileCount, createdBy: l.createdBy, instruction: l.instruction, builder: l.builder };
+  if (l.digest) s.digest = l.digest;
+  return s;
+}
+
+function fileSide(s: FileSide): ReportFileSide {
+  const out: ReportFileSide = { type: s.type, mode: octal(s.mode), uid: s.uid, gid: s.gid, size: s.size, layer: s.layer };
+  if (s.sha256) out.sha256 = s.sha256;
+  if (s.lineEndings) out.lineEndings = s.lineEndings;
+  if (s.linkTarget !== undefined) out.linkTarget = s.linkTarget;
+  return out;
+}
+
+function reportFile(f: FileChange): ReportFile {
+  return { path: f.path, change: f.change, reasons: f.reasons, layer: f.layer, ...(f.a ? { a: fileSide(f.a) } : {}), ...(f.b ? { b: fileSide(f.b) } : {}) };
+}
+
+function reportLayer(p: LayerPair): ReportLayer {
+  const r: ReportLayer = { index: p.index, status: p.status };
+  if (p.a) r.a = layerSide(p.a);
+  if (p.b) r.b = layerSide(p.b);
+  if (p.status !== 'identical') r.files = p.files.map(reportFile);
+  return r;
+}
+
+export function toReport(c: Comparison): DiffReport {
+  const layers = { identical: 0, different: 0, onlyA: 0, onlyB: 0 } as Record<LayerStatus, number>;
+  for (const l of c.layers) layers[l.status]++;
+  const files = { added: 0, removed: 0, modified: 0 } as Record<ChangeKind, number>;
+  const reasons = Object.fromEntries(REASONS.map((r) => [r, 0])) as Record<Reason, number>;
+  for (const f of c.files) {
+    files[f.change]++;
+    for (const r of f.reasons) reasons[r]++;
+  }
+  return {
+    schemaVersion: 1,
+    a: imageSummary(c.a),
+    b: imageSummary(c.b),
+    summary: { layers, files, reasons, config: c.config.length },
+    layers: c.layers.map(reportLayer),
+    files: c.files.map(reportFile),
+    config: c.config,
+    ignored: c.ignored,
+  };
+}
+
+/** What `--fail-on` may name: broad kinds, or a change or reason of a file. */
+export const GATE_KINDS = ['any', 'layers', 'files', 'config', 'added', 'removed', 'modified', ...REASONS] as const;
+export type GateKind = (typeof GATE_KINDS)[number];
+
+export interface GateResult {
+  fail: boolean;
+  /** How many differences the gate counted. */
+  counted: number;
+  explanation: string;
+}
+
+export function parseGateKinds(spec: string): GateKind[] {
+  const kinds = spec.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const k of kinds) {
+    if (!(GATE_KINDS as readonly string[]).includes(k)) {
+      throw new CompareError('badArgument', `--fail-on: unknown kind "${k}" (expected a comma-separated list of ${GATE_KINDS.join(', ')})`);
+    }
+  }
+  return kinds as GateKind[];
+}
+
+/**
+ * The CI gate: counts the differences of the chosen kinds (all by default)
+ * and fails when there are more than `maxChanges` (0 by default).
+ */
+export function evaluateGate(r: DiffReport, failOn: readonly GateKind[] = ['any'], maxChanges = 0): GateResult {
+  const all = failOn.includes('any');
+  const has = (k: GateKind) => all || failOn.includes(k);
+  let counted = 0;
+  if (has('layers')) counted += r.layers.filter((l) => l.status !== 'identical').length;
+  if (has('config')) counted += r.config.length;
+  for (const f of r.files) {
+    if (has('files') || has(f.change) || f.reasons.some((x) => has(x))) counted++;
+  }
+  const fail = counted > maxChanges;
+  const what = all ? 'differences' : `differences of kind ${failOn.join(', ')}`;
+  const explanation = fail
+    ? `${counted} ${what} (more than ${maxChanges} allowed)`
+    : counted === 0
+      ? `no ${what}`
+      : `${counted} ${what}, within the ${maxChanges} allowed`;
+  return { fail, counted, explanation };
+}
