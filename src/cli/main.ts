@@ -8,8 +8,6 @@ import { FileTree, type MergedEntry } from '../core/fileTree';
 import { parsePlatform } from '../core/layout';
 import { loadImages, type LoadOptions } from '../core/loader';
 import { evaluateGate, parseGateKinds, toReport } from '../core/report';
-import { DaemonClient } from '../docker/daemonClient';
-import { resolveEndpoint } from '../docker/endpoint';
 import { renderLayers, renderListing, renderMarkdown, renderText } from './format';
 import { Progress } from './progress';
 
@@ -81,7 +79,14 @@ export async function run(argv: string[], io: Io = { stdout: process.stdout, std
     const cache = await Cache.open(values['cache-dir'] ?? defaultCacheDir(io.env), parseSize(values['cache-size']));
     const load: LoadOptions = {
       cache,
-      daemon: () => new DaemonClient(resolveEndpoint({ host: values.host, env: io.env })),
+      daemon: async () => {
+        // Loaded on demand: archives and warm runs should not pay for the Docker client's start-up.
+        /* eslint-disable @typescript-eslint/no-require-imports */
+        const { DaemonClient } = require('../docker/daemonClient') as typeof import('../docker/daemonClient');
+        const { resolveEndpoint } = require('../docker/endpoint') as typeof import('../docker/endpoint');
+        /* eslint-enable @typescript-eslint/no-require-imports */
+        return new DaemonClient(resolveEndpoint({ host: values.host, env: io.env }));
+      },
       platform: values.platform ? parsePlatform(values.platform) : undefined,
       signal,
       onProgress: (p) => progress.update(p),

@@ -19,8 +19,8 @@ export interface LoadProgress {
 
 export interface LoadOptions {
   cache: Cache;
-  /** Needed only when a reference names a daemon image. */
-  daemon?: () => Daemon;
+  /** Needed only when a reference names a daemon image (so the client library loads only then). */
+  daemon?: () => Daemon | Promise<Daemon>;
   platform?: Platform;
   signal?: AbortSignal;
   /** Make sure every layer's bytes are in the layer store (to read files), not only its index. */
@@ -45,7 +45,7 @@ export async function loadImages(refs: readonly string[], opts: LoadOptions): Pr
   const daemonIdx = parsed.flatMap((r, i) => (r.kind === 'daemon' ? [i] : []));
   if (daemonIdx.length) {
     if (!opts.daemon) throw new CompareError('badArgument', 'A daemon image was named but no Docker engine is configured');
-    const daemon = opts.daemon();
+    const daemon = await opts.daemon();
     opts.onProgress?.({ message: `Inspecting ${daemonIdx.map((i) => refs[i]).join(', ')} at ${daemon.endpoint}` });
     const inspected = await Promise.all(daemonIdx.map((i) => daemon.inspect((parsed[i] as { name: string }).name, opts.signal)));
     const toExport: number[] = [];

@@ -1,0 +1,112 @@
+import { strict as assert } from 'node:assert';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { DiffReport } from '../../../src/core/report';
+import { runCli } from '../../helpers/runCli';
+import { makeImageArchive, makeTar } from '../../helpers/tarBuilder';
+
+describe('CLI on archives', () => {
+  let dir: string;
+  let archive: string;
+  let cacheArgs: string[];
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'cc-cli-'));
+    cacheArgs = ['--cache-dir', join(dir, 'cache')];
+    const base = await makeTar([{ name: 'etc/os-release', content: 'ID=debian\n' }]);
+    archive = join(dir, 'pair.tar');
+    await writeFile(
+      archive,
+      await makeImageArchive(
+        [
+          { tags: ['app:laptop'], layers: [base, await makeTar([{ name: 'usr/local/bin/setup.sh', content: 'a2enmod fcgid\n', mode: 0o755 }])], history: [{ created_by: '/bin/sh -c #(nop) ADD file:0123456789abcdef in / ' }, { created_by: '/bin/sh -c #(nop) COPY file:aaaaaaaaaaaaaaaa in /usr/local/bin/ ' }] },
+          { tags: ['app:ci'], layers: [base, await makeTar([{ name: 'usr/local/bin/setup.sh', content: 'a2enmod fcgid\r\n', mode: 0o755 }])], history: [{ created_by: '/bin/sh -c #(nop) ADD file:0123456789abcdef in / ' }, { created_by: '/bin/sh -c #(nop) COPY file:bbbbbbbbbbbbbbbb in /usr/local/bin/ ' }] },
+        ],
+        'legacy',
+      ),
+    );
+  });
+  after(() => rm(dir, { recursive: true, force: true }));
+  const A = () => `docker-archive:${archive}:app:laptop`;
+  const B = () => `docker-archive:${archive}:app:ci`;
+
+  it('diff --json follows the documented shape and exits 1 on a difference', async () => {
+    const r = await runCli(['diff', A(), B(), '--json', ...cacheArgs]);
+    assert.equal(r.code, 1, r.stderr);
+    const j = JSON.parse(r.stdout) as DiffReport;
+    assert.deepEqual(j.layers.map((l) => l.status), ['identical', 'different']);
+    assert.match(j.layers[0].a!.diffId, /^sha256:/);
+    assert.equal(j.layers[1].a!.createdBy, '/bin/sh -c #(nop) COPY file:aaaaaaaaaaaaaaaa in /usr/local/bin/ ');
+    assert.deepEqual(j.files, [
+      {
+        path: '/usr/local/bin/setup.sh',
+        change: 'modified',
+        reasons: ['lineEndings'],
+        layer: 1,
+        a: { type: 'file', mode: '0755', uid: 0, gid: 0, size: 14, sha256: j.files[0].a!.sha256, lineEndings: 'lf', layer: 1 },
+        b: { type: 'file', mode: '0755', uid: 0, gid: 0, size: 15, sha256: j.files[0].b!.sha256, lineEndings: 'crlf', layer: 1 },
+      },
+    ]);
+    assert.notEqual(j.files[0].a!.sha256, j.files[0].b!.sha256);
+  });
+
+  it('diff text collapses the shared base and groups files by reason', async () => {
+    const r = await runCli(['diff', A(), B(), ...cacheArgs]);
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, /= 00 +1 identical: ADD file:0123456789ab… \//);
+    assert.match(r.stdout, /≠ 01 +COPY file:aaaaaaaaaaaa… \/usr\/local\/bin\/ +\[1 file differs\]/);
+    assert.match(r.stdout, /line endings only \(1\)\n +\/usr\/local\/bin\/setup\.sh +line endings LF → CRLF/);
+  });
+
+  it('diff --markdown renders tables', async () => {
+    const r = await runCli(['diff', A(), B(), '--markdown', ...cacheArgs]);
+    assert.match(r.stdout, /^## Container Compare: `app:laptop` vs `app:ci`/);
+    assert.match(r.stdout, /\| `\/usr\/local\/bin\/setup\.sh` \| line endings LF → CRLF \| 01 \|/);
+  });
+
+  it('gates: --fail-on and --max-changes decide the exit code', async () => {
+    assert.equal((await runCli(['diff', A(), B(), '--fail-on', 'mode', ...cacheArgs])).code, 0);
+    assert.equal((await runCli(['diff', A(), B(), '--fail-on', 'lineEndings', ...cacheArgs])).code, 1);
+    assert.equal((await runCli(['diff', A(), B(), '--max-changes', '5', ...cacheArgs])).code, 0);
+    assert.equal((await runCli(['diff', A(), A(), ...cacheArgs])).code, 0);
+  });
+
+  it('--ignore leaves matching paths out', async () => {
+    const r = await runCli(['diff', A(), B(), '--json', '--ignore', '/usr/local/**', '--fail-on', 'files', ...cacheArgs]);
+    assert.equal(r.code, 0);
+    assert.deepEqual(JSON.parse(r.stdout).files, []);
+  });
+
+  it('layers, ls and cat', async () => {
+    const layers = await runCli(['layers', B(), ...cacheArgs]);
+    assert.match(layers.stdout, /01 .* COPY file:bbbbbbbbbbbb… \/usr\/local\/bin\//);
+    const ls = await runCli(['ls', B(), '/usr/local/bin', ...cacheArgs]);
+    assert.match(ls.stdout, /-0755 +0:0 +15 +01 +\/usr\/local\/bin\/setup\.sh/);
+    const cat = await runCli(['cat', B(), '/usr/local/bin/setup.sh', ...cacheArgs]);
+    assert.equal(cat.stdout, 'a2enmod fcgid\r\n');
+    const catLayer = await runCli(['cat', A(), '/etc/os-release', '--layer', '0', ...cacheArgs]);
+    assert.equal(catLayer.stdout, 'ID=debian\n');
+  });
+
+  const errors: Array<[string, string[], RegExp]> = [
+    ['an unknown command', ['frobnicate'], /unknown command "frobnicate"/],
+    ['a missing archive', ['layers', 'docker-archive:/nonexistent/x.tar'], /cannot open \/nonexistent\/x\.tar \(ENOENT\)/],
+    ['a missing file in the image', ['cat', 'docker-archive:PAIR:app:ci', '/nope'], /\/nope: no such file/],
+    ['an unknown option', ['diff', '--frob'], /Unknown option '--frob'/],
+    ['a bad --max-changes', ['diff', 'a', 'b', '--max-changes', 'x'], /--max-changes expects a whole number/],
+    ['an unreachable daemon', ['layers', 'app:1', '--host', 'unix:///nonexistent.sock'], /Cannot reach a Docker engine at unix:\/\/\/nonexistent\.sock/],
+  ];
+  for (const [name, args, msg] of errors) {
+    it(`exits 2 with a one-line message on ${name}, without a stack trace`, async () => {
+      const r = await runCli([...args.map((a) => a.replace('PAIR', archive)), ...cacheArgs]);
+      assert.equal(r.code, 2);
+      assert.match(r.stderr, msg);
+      assert.doesNotMatch(r.stderr, /\n\s+at /);
+    });
+  }
+
+  it('prints the stack with --debug', async () => {
+    const r = await runCli(['layers', 'docker-archive:/nonexistent/x.tar', '--debug', ...cacheArgs]);
+    assert.match(r.stderr, /\n\s+at /);
+  });
+});

@@ -1,0 +1,93 @@
+import { strict as assert } from 'node:assert';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readdir, rm, utimes } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Cache, defaultCacheDir } from '../../../src/core/cache';
+
+const id = (c: string) => `sha256:${c.repeat(64)}`;
+
+describe('Cache', () => {
+  let dir: string;
+  beforeEach(async () => (dir = await mkdtemp(join(tmpdir(), 'cc-cache-'))));
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  it('picks the XDG cache dir, or what the environment says', () => {
+    assert.equal(defaultCacheDir({ XDG_CACHE_HOME: '/x' }, 'linux', '/home/u'), '/x/container-compare');
+    assert.equal(defaultCacheDir({}, 'linux', '/home/u'), '/home/u/.cache/container-compare');
+    assert.equal(defaultCacheDir({ CONTAINER_COMPARE_CACHE: '/c' }, 'linux', '/home/u'), '/c');
+  });
+
+  it('round-trips a file index', async () => {
+    const cache = await Cache.open(dir);
+    const entries = [{ path: '/a', type: 'file' as const, mode: 0o755, uid: 1, gid: 2, size: 3, sha256: 'ab', text: true, lineEndings: 'crlf' as const, lfSha256: 'cd', offset: 512 }];
+    await cache.writeIndex({ diffId: id('a'), size: 1024, entries });
+    assert.deepEqual((await cache.readIndex(id('a')))?.entries, entries);
+    assert.equal(cache.hasIndex(id('b')), false);
+  });
+
+  it('refuses digests that could name a path outside the cache', async () => {
+    const cache = await Cache.open(dir);
+    await assert.rejects(cache.writeIndex({ diffId: 'sha256:../../x', size: 0, entries: [] }), /not a sha256 digest/);
+  });
+
+  it('evicts the least recently used layers beyond its bound, and never keeps a layer larger than the bound', async () => {
+    const cache = await Cache.open(dir, 3000);
+    for (const c of ['a', 'b']) {
+      const w = cache.layers.createWriter();
+      await w.write(Buffer.alloc(1200));
+      await w.commit(id(c));
+    }
+    // "a" was used more recently than "b".
+    await utimes(cache.layers.file(id('b')), new Date(1000), new Date(1000));
+    await cache.layers.readRange(id('a'), 0, 10);
+    const w = cache.layers.createWriter();
+    await w.write(Buffer.alloc(1200));
+    await w.commit(id('c'));
+    assert.equal(cache.layers.has(id('a')), true);
+    assert.equal(cache.layers.has(id('b')), false);
+    assert.equal(cache.layers.has(id('c')), true);
+    const big = cache.layers.createWriter();
+    assert.equal(await big.write(Buffer.alloc(4000)), undefined);
+    await big.commit(id('d'));
+    assert.equal(cache.layers.has(id('d')), false);
+    assert.deepEqual((await readdir(cache.layers.dir)).filter((n) => n.includes('.tmp-')), []);
+  });
+
+  it('leaves no half entry when the writing process is killed', async () => {
+    // A child starts a layer write and is SIGKILLed halfway; only complete entries may be visible.
+    const script = `
+      const { Cache } = require(${JSON.stringify(join(__dirname, '../../../src/core/cache.ts'))});
+      (async () => {
+        const c = await Cache.open(${JSON.stringify(dir)});
+        const w = c.layers.createWriter();
+        await w.write(Buffer.alloc(1 << 20));
+        process.stdout.write('writing\\n');
+        setInterval(() => w.write(Buffer.alloc(1 << 16)), 5);
+      })();`;
+    const child = spawn(process.execPath, ['--require', 'tsx/cjs', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    const files = await readdir(join(dir, 'layers'));
+    assert.ok(files.every((n) => n.includes('.tmp-')), `only temp files may remain: ${files}`);
+    assert.equal(files.some((n) => n.endsWith('.tar') && !n.includes('.tmp-')), false);
+    // The next run sweeps temp files once they are old enough to belong to no live process.
+    for (const n of files) await utimes(join(dir, 'layers', n), new Date(0), new Date(0));
+    await Cache.open(dir);
+    assert.deepEqual(await readdir(join(dir, 'layers')), []);
+  });
+
+  it('lets two writers of the same layer both succeed', async () => {
+    const cache = await Cache.open(dir);
+    const write = async () => {
+      const w = cache.layers.createWriter();
+      await w.write(Buffer.from('same bytes'));
+      await w.commit(id('e'));
+      await cache.writeIndex({ diffId: id('e'), size: 10, entries: [] });
+    };
+    await Promise.all([write(), write(), write()]);
+    assert.equal(cache.layers.has(id('e')), true);
+    assert.deepEqual((await readdir(cache.layers.dir)).sort(), [`${'e'.repeat(64)}.tar`]);
+  });
+});
