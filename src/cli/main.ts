@@ -10,6 +10,8 @@ import { loadImages, type LoadOptions } from '../core/loader';
 import { evaluateGate, parseGateKinds, toReport } from '../core/report';
 import { renderLayers, renderListing, renderMarkdown, renderText } from './format';
 import { Progress } from './progress';
+import type * as DaemonClientModule from '../docker/daemonClient';
+import type * as EndpointModule from '../docker/endpoint';
 
 export const EXIT_SAME = 0;
 export const EXIT_DIFFERENT = 1;
@@ -82,8 +84,8 @@ export async function run(argv: string[], io: Io = { stdout: process.stdout, std
       daemon: async () => {
         // Loaded on demand: archives and warm runs should not pay for the Docker client's start-up.
         /* eslint-disable @typescript-eslint/no-require-imports */
-        const { DaemonClient } = require('../docker/daemonClient') as typeof import('../docker/daemonClient');
-        const { resolveEndpoint } = require('../docker/endpoint') as typeof import('../docker/endpoint');
+        const { DaemonClient } = require('../docker/daemonClient') as typeof DaemonClientModule;
+        const { resolveEndpoint } = require('../docker/endpoint') as typeof EndpointModule;
         /* eslint-enable @typescript-eslint/no-require-imports */
         return new DaemonClient(resolveEndpoint({ host: values.host, env: io.env }));
       },

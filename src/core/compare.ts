@@ -194,7 +194,9 @@ function diffEntries(ma: SideMap, mb: SideMap, ignored: (p: string) => boolean, 
 }
 
 function publicSide(s: FileSide & { lfSha256?: string; path?: string }): FileSide {
-  const { lfSha256: _l, path: _p, ...rest } = s;
+  const rest = { ...s };
+  delete rest.lfSha256;
+  delete rest.path;
   return rest;
 }
 

@@ -136,11 +136,17 @@ export function decoderStream(onDetect: (c: Compression) => void, onRaw?: (chunk
 function zstdDecoder(): Transform {
   const native = (zlib as { createZstdDecompress?: () => Transform }).createZstdDecompress;
   if (native) return native();
-  let dec: ZstdDecompress;
-  const t = new Transform({
+  const out: Buffer[] = [];
+  // Copied: fzstd may hand out views of its window, which later input overwrites.
+  const dec = new ZstdDecompress((data) => out.push(Buffer.from(data)));
+  const flushOut = (t: Transform) => {
+    for (const b of out.splice(0)) t.push(b);
+  };
+  return new Transform({
     transform(chunk: Buffer, _enc, cb) {
       try {
         dec.push(chunk);
+        flushOut(this);
         cb();
       } catch (e) {
         cb(new Error(`zstd: ${messageOf(e)}`));
@@ -149,16 +155,13 @@ function zstdDecoder(): Transform {
     flush(cb) {
       try {
         dec.push(new Uint8Array(0), true);
+        flushOut(this);
         cb();
       } catch (e) {
         cb(new Error(`zstd: ${messageOf(e)}`));
       }
     },
   });
-  dec = new ZstdDecompress((data) => {
-    t.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
-  });
-  return t;
 }
 
 /** Kept for callers that only want to drain a blob they do not need. */

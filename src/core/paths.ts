@@ -47,6 +47,5 @@ export function hostile(where: string, name: string, why: string): CompareError 
 
 /** Entry names come from untrusted archives: keep control characters out of messages. */
 export function printable(s: string): string {
-  // eslint-disable-next-line no-control-regex
   return s.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Every test tier, from a fresh Debian machine: installs and starts what the
+# tests need (Docker engine, skopeo, debootstrap base images), builds, then
+# runs lint, typecheck, unit and integration tests against the real engine.
+# Prints one closing line "tests: N passed, N failed".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+log() { printf '\n== %s\n' "$*" >&2; }
+
+log "host set-up (Docker engine, skopeo, base images)"
+bash scripts/setup-host.sh
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  log "npm ci"
+  npm ci --no-audit --no-fund
+fi
+
+log "build"
+npm run --silent build
+log "typecheck"
+npm run --silent typecheck
+log "lint"
+npm run --silent lint
+
+log "fixture images"
+bash scripts/build-fixtures.sh
+
+results=$(mktemp)
+trap 'rm -f "$results"' EXIT
+status=0
+tier() {
+  local name=$1; shift
+  log "$name tests"
+  # mocha's summary lines ("N passing", "N failing") are added up for the closing line.
+  if ! "$@" 2>&1 | tee -a "$results"; then status=1; fi
+}
+tier unit npx mocha 'test/unit/**/*.test.ts'
+tier integration npx mocha --timeout 600000 --slow 20000 'test/integration/**/*.test.ts'
+
+passed=$(grep -aoE '^ +[0-9]+ passing' "$results" | awk '{s+=$1} END {print s+0}')
+failed=$(grep -aoE '^ +[0-9]+ failing' "$results" | awk '{s+=$1} END {print s+0}')
+[ "$failed" -eq 0 ] || status=1
+[ "$passed" -gt 0 ] || { echo "no test ran" >&2; status=1; }
+echo
+echo "tests: $passed passed, $failed failed"
+exit $status

@@ -1,0 +1,113 @@
+import { strict as assert } from 'node:assert';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough, type Readable } from 'node:stream';
+import { Cache } from '../../src/core/cache';
+import { compareImages, type FileChange } from '../../src/core/compare';
+import type { Daemon } from '../../src/core/daemon';
+import { CompareError } from '../../src/core/errors';
+import { loadImages } from '../../src/core/loader';
+import { DaemonClient } from '../../src/docker/daemonClient';
+import { resolveEndpoint } from '../../src/docker/endpoint';
+import { requireImages } from '../helpers/docker';
+
+/** The real daemon, counting exports (and optionally cutting one short, as a daemon dying mid-way). */
+class WatchedDaemon implements Daemon {
+  readonly real = new DaemonClient(resolveEndpoint({}));
+  readonly endpoint = this.real.endpoint;
+  exports: string[][] = [];
+  cutAfter?: number;
+  inspect(ref: string, signal?: AbortSignal) {
+    return this.real.inspect(ref, signal);
+  }
+  async export(refs: string[], signal?: AbortSignal): Promise<Readable> {
+    this.exports.push(refs);
+    const stream = await this.real.export(refs, signal);
+    const limit = this.cutAfter;
+    if (limit === undefined) return stream;
+    const out = new PassThrough();
+    let n = 0;
+    stream.on('data', (c: Buffer) => {
+      if (n + c.length >= limit) {
+        out.write(c.subarray(0, limit - n));
+        stream.destroy();
+        out.destroy(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
+      } else out.write(c);
+      n += c.length;
+    });
+    stream.on('end', () => out.end());
+    return out;
+  }
+}
+
+const PAIRS: Array<[string, string, Partial<FileChange>]> = [
+  ['modes', '/app/run.sh', { change: 'modified', reasons: ['mode'] }],
+  ['crlf', '/app/config.ini', { change: 'modified', reasons: ['lineEndings'] }],
+  ['owner', '/app/data.txt', { change: 'modified', reasons: ['owner'] }],
+  ['symlink', '/app/current', { change: 'modified', reasons: ['symlink'] }],
+];
+
+describe('engine on the real Docker engine', function () {
+  let dir: string;
+  let cache: Cache;
+  let daemon: WatchedDaemon;
+  before(() => requireImages(...PAIRS.flatMap(([n]) => [`cc-fixture/${n}:a`, `cc-fixture/${n}:b`])));
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'cc-int-'));
+    cache = await Cache.open(join(dir, 'cache'));
+    daemon = new WatchedDaemon();
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  for (const [name, path, want] of PAIRS) {
+    it(`explains the ${name} pair exactly: ${path} ${want.reasons}`, async () => {
+      const [a, b] = await loadImages([`cc-fixture/${name}:a`, `cc-fixture/${name}:b`], { cache, daemon: () => daemon });
+      const c = compareImages(a, b);
+      const f = c.files.find((x) => x.path === path);
+      assert.ok(f, `${path} is reported (${c.files.map((x) => x.path).join(', ')})`);
+      assert.equal(f.change, want.change);
+      assert.deepEqual(f.reasons, want.reasons);
+      // Nothing else differs in the merged filesystems but that file.
+      assert.deepEqual(c.files.map((x) => x.path), [path]);
+      assert.equal(c.layers[0].status, 'identical', 'the shared base is recognised');
+    });
+  }
+
+  it('exports both images in ONE export, and not at all once every layer is indexed', async () => {
+    const refs = ['cc-fixture/crlf:a', 'cc-fixture/crlf:b'];
+    const sources: string[] = [];
+    await loadImages(refs, { cache, daemon: () => daemon, onSource: (s) => sources.push(s.action) });
+    assert.equal(daemon.exports.length, 1);
+    assert.equal(daemon.exports[0].length, 2);
+    assert.deepEqual(sources, ['export', 'export']);
+    const [a, b] = await loadImages(refs, { cache, daemon: () => daemon, onSource: (s) => sources.push(s.action) });
+    assert.equal(daemon.exports.length, 1, 'the warm run did not export');
+    assert.deepEqual(sources.slice(2), ['cache', 'cache']);
+    assert.deepEqual(compareImages(a, b).files.map((f) => f.reasons), [['lineEndings']]);
+  });
+
+  it('reports a daemon that dies mid-export clearly, and caches nothing half-read', async () => {
+    daemon.cutAfter = 40 * 1024;
+    await assert.rejects(loadImages(['cc-fixture/crlf:a'], { cache, daemon: () => daemon }), (e: unknown) => {
+      assert.ok(e instanceof CompareError);
+      assert.match(e.message, /ends early|truncated/);
+      return true;
+    });
+    const temps = (await readdir(join(dir, 'cache', 'layers'))).filter((n) => n.includes('.tmp-'));
+    assert.deepEqual(temps, []);
+    // A complete run afterwards works and gives the right answer.
+    daemon.cutAfter = undefined;
+    const [a] = await loadImages(['cc-fixture/crlf:a'], { cache, daemon: () => daemon });
+    assert.ok(a.layers.length >= 2);
+  });
+
+  it('names an unknown image and the endpoint it asked', async () => {
+    await assert.rejects(loadImages(['cc-fixture/does-not-exist:1'], { cache, daemon: () => daemon }), (e: unknown) => {
+      assert.ok(e instanceof CompareError && e.reason === 'unknownImage');
+      assert.match(e.message, /cc-fixture\/does-not-exist:1/);
+      assert.match(e.message, /unix:\/\/\/var\/run\/docker\.sock/);
+      return true;
+    });
+  });
+});
