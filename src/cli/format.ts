@@ -25,11 +25,12 @@ const truncate = (s: string, n: number) => (s.length > n ? s.slice(0, n - 1) + '
 /** The groups a person reads changed files by, in the order that usually explains most. */
 const GROUPS: Array<{ title: string; test: (f: ReportFile) => boolean }> = [
   { title: 'line endings only', test: (f) => f.change === 'modified' && f.reasons.length === 1 && f.reasons[0] === 'lineEndings' },
+  { title: 'line endings (bytes equal once CRLF is read as LF), and more', test: (f) => f.change === 'modified' && f.reasons.includes('lineEndings') },
   { title: 'mode only', test: (f) => f.change === 'modified' && f.reasons.length === 1 && f.reasons[0] === 'mode' },
   { title: 'owner only', test: (f) => f.change === 'modified' && f.reasons.length === 1 && f.reasons[0] === 'owner' },
   { title: 'symlink target', test: (f) => f.change === 'modified' && f.reasons.includes('symlink') },
   { title: 'type', test: (f) => f.change === 'modified' && f.reasons.includes('type') },
-  { title: 'content', test: (f) => f.change === 'modified' && (f.reasons.includes('content') || f.reasons.includes('lineEndings')) },
+  { title: 'content', test: (f) => f.change === 'modified' && f.reasons.includes('content') },
   { title: 'mode and owner', test: (f) => f.change === 'modified' },
   { title: 'added (only in B)', test: (f) => f.change === 'added' },
   { title: 'removed (only in A)', test: (f) => f.change === 'removed' },
