@@ -13,6 +13,11 @@ const DIGEST = /^sha256:([a-f0-9]{64})$/;
 /** Temp files older than this belong to a run that died; younger ones may be another process at work. */
 const STALE_TEMP_MS = 60 * 60 * 1000;
 export const DEFAULT_MAX_LAYER_BYTES = 10 * 2 ** 30;
+/**
+ * Layer bytes are written behind the stream: a deep write buffer lets the disk
+ * catch up in the background instead of stalling the export on every chunk.
+ */
+const WRITE_BUFFER = 16 * 2 ** 20;
 
 /** The user's cache directory for this tool (XDG on Linux). */
 export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env, platform = process.platform, home = homedir()): string {
@@ -190,14 +195,14 @@ export class LayerStore {
         if (dropped) return false;
         written += chunk.length;
         if (written > this.maxBytes) return drop().then(() => undefined);
-        out ??= createWriteStream(tmp);
+        out ??= createWriteStream(tmp, { highWaterMark: WRITE_BUFFER });
         if (out.write(chunk)) return true;
         return new Promise<void>((r) => out!.once('drain', () => r()));
       },
       commit: async (diffId) => {
         if (dropped) return;
         const final = this.file(diffId);
-        if (!out) out = createWriteStream(tmp); // an empty layer still gets its (empty) file
+        if (!out) out = createWriteStream(tmp, { highWaterMark: WRITE_BUFFER }); // an empty layer still gets its (empty) file
         await new Promise<void>((resolve, reject) => out!.end((e?: Error | null) => (e ? reject(e) : resolve())));
         await rename(tmp, final);
         await this.evict(final);

@@ -52,7 +52,7 @@ describe('engine on the real Docker engine', function () {
   let dir: string;
   let cache: Cache;
   let daemon: WatchedDaemon;
-  before(() => requireImages(...PAIRS.flatMap(([n]) => [`cc-fixture/${n}:a`, `cc-fixture/${n}:b`])));
+  before(() => requireImages(...[...PAIRS.map(([n]) => n), 'whiteout', 'layers'].flatMap((n) => [`cc-fixture/${n}:a`, `cc-fixture/${n}:b`])));
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'cc-int-'));
     cache = await Cache.open(join(dir, 'cache'));
@@ -73,6 +73,35 @@ describe('engine on the real Docker engine', function () {
       assert.equal(c.layers[0].status, 'identical', 'the shared base is recognised');
     });
   }
+
+  it('honours whiteouts and opaque directories (whiteout pair)', async () => {
+    const [a, b] = await loadImages(['cc-fixture/whiteout:a', 'cc-fixture/whiteout:b'], { cache, daemon: () => daemon });
+    const c = compareImages(a, b);
+    const changes = c.files.filter((f) => f.path.startsWith('/app/')).map((f) => `${f.change} ${f.path}`);
+    // /app/old was deleted by a whiteout in both; b's opaque /app/cfg hides o.txt and adds n.txt.
+    assert.deepEqual(changes, ['added /app/cfg/n.txt', 'removed /app/cfg/o.txt']);
+    const opaque = c.layers.find((l) => l.status === 'onlyB')!.files.find((f) => f.b?.type === 'opaque');
+    assert.equal(opaque?.path, '/app/cfg');
+  });
+
+  it('lines up an extra layer and lists every config difference (layers pair)', async () => {
+    const [a, b] = await loadImages(['cc-fixture/layers:a', 'cc-fixture/layers:b'], { cache, daemon: () => daemon });
+    const c = compareImages(a, b);
+    assert.deepEqual(c.layers.map((l) => l.status), ['identical', 'identical', 'onlyB']);
+    assert.equal(c.layers[2].b!.instruction, 'RUN echo extra > /extra.txt');
+    assert.deepEqual(c.files.map((f) => `${f.change} ${f.path} ${f.layer}`), ['added /extra.txt 2']);
+    const fields = Object.fromEntries(c.config.filter((x) => !x.field.startsWith('History')).map((x) => [x.field, [x.a, x.b]]));
+    assert.deepEqual(fields, {
+      User: ['root', '1000:1000'],
+      WorkingDir: ['/srv/app', '/srv'],
+      Cmd: [['httpd', '-f', '-p', '8080', '-h', '/srv/app'], ['sh', '-c', 'cat /extra.txt']],
+      'Env.APP_ENV': ['dev', 'prod'],
+      'Env.DEBUG': [null, '1'],
+      'Env.FEATURE_X': ['on', null],
+      ExposedPorts: [['8080/tcp'], ['8080/tcp', '9090/udp']],
+      'Labels.org.example.variant': ['a', 'b'],
+    });
+  });
 
   it('exports both images in ONE export, and not at all once every layer is indexed', async () => {
     const refs = ['cc-fixture/crlf:a', 'cc-fixture/crlf:b'];

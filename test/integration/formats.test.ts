@@ -1,0 +1,130 @@
+import { strict as assert } from 'node:assert';
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Cache } from '../../src/core/cache';
+import { compareImages, type Comparison } from '../../src/core/compare';
+import { loadImages } from '../../src/core/loader';
+import type { DiffReport } from '../../src/core/report';
+import { DaemonClient } from '../../src/docker/daemonClient';
+import { resolveEndpoint } from '../../src/docker/endpoint';
+import { requireImages } from '../helpers/docker';
+
+const ROOT = resolve(__dirname, '../..');
+/** Archives are regenerated when the fixture images change (make-archives.sh stamps them by image id). */
+const ARCHIVES = join(ROOT, '.cache', 'archives');
+
+/** What must be the same whatever the archive format: the alignment and every file difference with its reasons. */
+function essence(c: Comparison) {
+  return {
+    layers: c.layers.map((l) => [l.status, l.a?.diffId, l.b?.diffId, l.files.map((f) => `${f.change} ${f.path} ${f.reasons}`)]),
+    files: c.files.map((f) => `${f.change} ${f.path} ${f.reasons} ${f.layer}`),
+  };
+}
+
+describe('every archive layout gives the same answer as the engine', function () {
+  let dir: string;
+  before(function () {
+    requireImages('cc-fixture/crlf:a', 'cc-fixture/crlf:b', 'cc-example/php-fcgid:laptop', 'cc-example/php-fcgid:ci');
+    execFileSync('bash', [join(ROOT, 'scripts/make-archives.sh'), ARCHIVES], { stdio: ['ignore', 'ignore', 'inherit'] });
+  });
+  beforeEach(async () => (dir = await mkdtemp(join(tmpdir(), 'cc-fmt-'))));
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  const daemon = () => new DaemonClient(resolveEndpoint({}));
+  const compare = async (a: string, b: string) => {
+    const cache = await Cache.open(join(dir, `cache-${Math.random()}`));
+    const [x, y] = await loadImages([a, b], { cache, daemon });
+    return compareImages(x, y);
+  };
+
+  const layouts: Array<[string, (n: string) => string]> = [
+    ['legacy docker save', (n) => `docker-archive:${ARCHIVES}/${n}.docker-save.tar`],
+    ['OCI layout directory (skopeo)', (n) => `oci:${ARCHIVES}/${n}.oci`],
+    ['oci-archive (skopeo)', (n) => `oci-archive:${ARCHIVES}/${n}.oci-archive.tar`],
+    ['Docker 25+ docker save, graphdriver store (OCI, uncompressed)', (n) => `docker-archive:${ARCHIVES}/${n}.docker25.tar`],
+    ['Docker 25+ docker save, containerd store, gzip', (n) => `docker-archive:${ARCHIVES}/${n}.docker25-containerd-gzip.tar`],
+    ['Docker 25+ docker save, containerd store, zstd', (n) => `docker-archive:${ARCHIVES}/${n}.docker25-containerd-zstd.tar`],
+  ];
+
+  for (const [set, a, b, na, nb] of [
+    ['crlf', 'cc-fixture/crlf:a', 'cc-fixture/crlf:b', 'crlf-a', 'crlf-b'],
+    ['php', 'cc-example/php-fcgid:laptop', 'cc-example/php-fcgid:ci', 'php-laptop', 'php-ci'],
+  ]) {
+    describe(`the ${set} pair`, () => {
+      let reference: ReturnType<typeof essence>;
+      before(async () => {
+        const cache = await Cache.open(await mkdtemp(join(tmpdir(), 'cc-ref-')));
+        const [x, y] = await loadImages([a, b], { cache, daemon });
+        reference = essence(compareImages(x, y));
+        assert.ok(reference.files.length > 0);
+      });
+      for (const [name, ref] of layouts) {
+        it(name, async () => assert.deepEqual(essence(await compare(ref(na), ref(nb))), reference));
+      }
+      it('both images from one combined docker save archive', async () => {
+        assert.deepEqual(essence(await compare(`docker-archive:${ARCHIVES}/${set}.docker-save.tar:${a}`, `docker-archive:${ARCHIVES}/${set}.docker-save.tar:${b}`)), reference);
+      });
+      it('both images from one combined containerd-store archive', async () => {
+        const p = `${ARCHIVES}/${set}.docker25-containerd-gzip.tar`;
+        assert.deepEqual(essence(await compare(`docker-archive:${p}:${a}`, `docker-archive:${p}:${b}`)), reference);
+      });
+      it('an archive against the engine', async () => {
+        assert.deepEqual(essence(await compare(`docker-archive:${ARCHIVES}/${na}.docker25-containerd-zstd.tar`, b)), reference);
+      });
+    });
+  }
+});
+
+describe('the example pair through the built CLI (dist/cli.js)', () => {
+  let cacheDir: string;
+  before(async () => {
+    requireImages('cc-example/php-fcgid:laptop', 'cc-example/php-fcgid:ci');
+    cacheDir = await mkdtemp(join(tmpdir(), 'cc-php-'));
+  });
+  after(() => cacheDir && rm(cacheDir, { recursive: true, force: true }));
+  const cli = (...args: string[]) => {
+    try {
+      return { code: 0, out: execFileSync(process.execPath, [join(ROOT, 'dist/cli.js'), ...args, '--cache-dir', cacheDir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }) };
+    } catch (e) {
+      const x = e as { status: number; stdout: string; stderr: string };
+      return { code: x.status, out: x.stdout, err: x.stderr };
+    }
+  };
+
+  it('shows the shared base once, the differing layers, and the files that explain the difference', () => {
+    const r = cli('diff', 'cc-example/php-fcgid:laptop', 'cc-example/php-fcgid:ci', '--json');
+    assert.equal(r.code, 1);
+    const j = JSON.parse(r.out) as DiffReport;
+    // The Debian base and the apt-get layer are shared.
+    assert.ok(j.layers[0].status === 'identical' && j.layers[1].status === 'identical');
+    // The script was checked out with CRLF on the CI runner: same bytes once CRLF is read as LF.
+    const script = j.files.find((f) => f.path === '/usr/local/bin/install-fcgid.sh');
+    assert.ok(script?.reasons.includes('lineEndings') && !script.reasons.includes('content'), JSON.stringify(script));
+    assert.equal(script!.a!.lineEndings, 'lf');
+    assert.equal(script!.b!.lineEndings, 'crlf');
+    // ...so the RUN that used it installed nothing on CI: mod_fcgid is missing there.
+    const fcgid = j.files.find((f) => f.path === '/usr/lib/apache2/modules/mod_fcgid.so');
+    assert.equal(fcgid?.change, 'removed');
+    const run = j.layers[fcgid!.layer];
+    assert.equal(run.status, 'different');
+    assert.equal(run.a!.instruction, run.b!.instruction, 'the same instruction did different work');
+    assert.match(run.a!.instruction, /^RUN sh \/usr\/local\/bin\/install-fcgid\.sh/);
+    assert.ok(j.files.some((f) => f.path === '/etc/apache2/mods-enabled/fcgid.load' && f.change === 'removed'));
+  });
+
+  it('text output collapses the shared base into one line', () => {
+    const r = cli('diff', 'cc-example/php-fcgid:laptop', 'cc-example/php-fcgid:ci');
+    assert.equal(r.code, 1);
+    const shared = r.out.split('\n').filter((l) => /^\s+= /.test(l));
+    assert.equal(shared.length, 1, r.out);
+    assert.match(r.out, /install-fcgid\.sh +line endings LF → CRLF/);
+  });
+
+  it('reads a file of an image from the cache: cat', () => {
+    const r = cli('cat', 'cc-example/php-fcgid:ci', '/usr/local/bin/install-fcgid.sh');
+    assert.equal(r.code, 0);
+    assert.match(r.out, /a2enmod fcgid\r\n/);
+  });
+});
