@@ -1,6 +1,7 @@
 import { posix } from 'node:path';
 import picomatch from 'picomatch';
-import { FileTree, type MergedEntry } from './fileTree';
+import type { FileTree, MergedEntry } from './fileTree';
+import { MergedLookup, candidatePaths, type LayerView } from './mergedDiff';
 import type { EntryType, FileEntry, ImageConfig, ImageModel, LayerInfo, LineEndings } from './model';
 
 export type LayerStatus = 'identical' | 'different' | 'onlyA' | 'onlyB';
@@ -86,7 +87,7 @@ export function compareImages(a: ImageModel, b: ImageModel, opts: CompareOptions
     const eb = r.b ? b.indexes[r.b.index] : [];
     r.files = diffEntries(layerMap(ea, r.a?.index ?? -1), layerMap(eb, r.b?.index ?? -1), ignored, () => r.index);
   }
-  const files = diffEntries(mergedMap(FileTree.merge(a.indexes)), mergedMap(FileTree.merge(b.indexes)), ignored, rowOf);
+  const files = diffMerged(a, b, rows, ignored, rowOf);
   return { a, b, layers: rows, files, config: diffConfig(a.config, b.config), ignored: [...(opts.ignore ?? [])] };
 }
 
@@ -148,7 +149,7 @@ function lcs<T>(a: readonly T[], b: readonly T[], eq: (x: T, y: T) => boolean): 
   return out;
 }
 
-type SideMap = Map<string, FileSide & { lfSha256?: string; path: string }>;
+export type SideMap = Map<string, FileSide & { lfSha256?: string; path: string }>;
 
 function side(e: FileEntry, layer: number): FileSide & { lfSha256?: string; path: string } {
   const s: FileSide & { lfSha256?: string; path: string } = { path: e.path, type: e.type, mode: e.mode, uid: e.uid, gid: e.gid, size: e.size, layer };
@@ -169,13 +170,38 @@ function layerMap(entries: readonly FileEntry[], layer: number): SideMap {
   return m;
 }
 
-function mergedMap(tree: FileTree): SideMap {
+/** Differences of the merged filesystems, looking only where a differing layer could have changed something. */
+function diffMerged(a: ImageModel, b: ImageModel, rows: LayerPair[], ignored: (p: string) => boolean, rowOf: (a?: FileSide, b?: FileSide) => number): FileChange[] {
+  const shared = new Map<string, LayerView>();
+  const la = new MergedLookup(a.indexes, a.layers.map((l) => l.diffId), shared);
+  const lb = new MergedLookup(b.indexes, b.layers.map((l) => l.diffId), shared);
+  const differing = rows.flatMap((r) =>
+    r.status === 'identical'
+      ? []
+      : [
+          ...(r.a ? [{ image: 'a' as const, layer: r.a.index, entries: a.indexes[r.a.index] }] : []),
+          ...(r.b ? [{ image: 'b' as const, layer: r.b.index, entries: b.indexes[r.b.index] }] : []),
+        ],
+  );
+  const ma: SideMap = new Map();
+  const mb: SideMap = new Map();
+  for (const p of candidatePaths(la, lb, differing)) {
+    const x = la.get(p);
+    const y = lb.get(p);
+    if (x) ma.set(p, side(x.entry, x.layer));
+    if (y) mb.set(p, side(y.entry, y.layer));
+  }
+  return diffEntries(ma, mb, ignored, rowOf);
+}
+
+/** The whole merged filesystem as a map (the reference the fast path is tested against). */
+export function mergedMap(tree: FileTree): SideMap {
   const m: SideMap = new Map();
   for (const e of tree.entries()) m.set(e.path, side(e, (e as MergedEntry).layer));
   return m;
 }
 
-function diffEntries(ma: SideMap, mb: SideMap, ignored: (p: string) => boolean, rowOf: (a?: FileSide, b?: FileSide) => number): FileChange[] {
+export function diffEntries(ma: SideMap, mb: SideMap, ignored: (p: string) => boolean, rowOf: (a?: FileSide, b?: FileSide) => number): FileChange[] {
   const out: FileChange[] = [];
   const emit = (path: string, change: ChangeKind, reasons: Reason[], a?: FileSide, b?: FileSide) => {
     if (ignored(path)) return;

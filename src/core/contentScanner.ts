@@ -20,7 +20,12 @@ export interface ContentFacts {
  */
 export class ContentScanner {
   private readonly hash = createHash('sha256');
-  private lfHash: Hash | undefined = createHash('sha256');
+  /**
+   * The hash of the LF form. Most text has no CR at all, and then the LF form
+   * is the content itself: this second hash only starts, as a copy of the
+   * first, at the first chunk that holds a CR.
+   */
+  private lfHash: Hash | undefined;
   private text = true;
   private crlf = 0;
   private lf = 0;
@@ -28,14 +33,18 @@ export class ContentScanner {
   private pendingCR = false;
 
   update(chunk: Buffer): void {
-    this.hash.update(chunk);
-    if (!this.text) return;
-    if (chunk.indexOf(0) !== -1) {
+    if (this.text && chunk.indexOf(0) !== -1) {
       this.text = false;
       this.lfHash = undefined;
+    }
+    if (this.text && !this.lfHash && chunk.indexOf(CR) !== -1) this.lfHash = this.hash.copy();
+    this.hash.update(chunk);
+    if (!this.text) return;
+    if (!this.lfHash) {
+      for (let i = chunk.indexOf(LF); i !== -1; i = chunk.indexOf(LF, i + 1)) this.lf++;
       return;
     }
-    const lfHash = this.lfHash!;
+    const lfHash = this.lfHash;
     let start = 0;
     if (this.pendingCR) {
       this.pendingCR = false;

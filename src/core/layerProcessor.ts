@@ -50,9 +50,10 @@ export async function processLayer(
   const indexer = new LayerIndexer(opts.where);
   const writer = opts.writer;
 
+  // An uncompressed blob's digest is its diffID: hash it once, in the tap below.
   const decode = decoderStream((kind) => (compression = kind), (chunk) => {
     compressedSize += chunk.length;
-    rawHash.update(chunk);
+    if (compression !== 'none') rawHash.update(chunk);
   });
   const tap = new Transform({
     transform(chunk: Buffer, _enc, cb: TransformCallback) {
@@ -70,7 +71,7 @@ export async function processLayer(
     const diffId = `sha256:${tarHash.digest('hex')}`;
     await writer?.commit(diffId);
     return {
-      digest: `sha256:${rawHash.digest('hex')}`,
+      digest: compression === 'none' || !compression ? diffId : `sha256:${rawHash.digest('hex')}`,
       diffId,
       compression: compression ?? 'none',
       compressedSize,
@@ -108,7 +109,6 @@ export function decoderStream(onDetect: (c: Compression) => void, onRaw?: (chunk
   let detected = false;
   return new Transform({
     transform(chunk: Buffer, _enc, cb) {
-      onRaw?.(chunk);
       if (!detected) {
         detected = true;
         const kind = sniff(chunk);
@@ -120,6 +120,7 @@ export function decoderStream(onDetect: (c: Compression) => void, onRaw?: (chunk
           decoder.on('error', (e) => this.destroy(e));
         }
       }
+      onRaw?.(chunk);
       if (!decoder) return cb(null, chunk);
       if (decoder.write(chunk)) cb();
       else decoder.once('drain', () => cb());

@@ -130,14 +130,10 @@ async function fromCache(r: ImageRef, info: DaemonImage, opts: LoadOptions): Pro
   const configBytes = await opts.cache.readConfig(info.id);
   if (!configBytes) return undefined;
   const config = JSON.parse(configBytes.toString('utf8')) as ImageConfig;
-  const indexes: FileEntry[][] = [];
-  const sizes: number[] = [];
-  for (const d of info.diffIds) {
-    const idx = await opts.cache.readIndex(d);
-    if (!idx) return undefined;
-    indexes.push(idx.entries);
-    sizes.push(idx.size);
-  }
+  const found = await Promise.all(info.diffIds.map((d) => opts.cache.readIndex(d)));
+  if (found.some((x) => !x)) return undefined;
+  const indexes = found.map((x) => x!.entries);
+  const sizes = found.map((x) => x!.size);
   return buildModel({ ref: r.raw, name: r.kind === 'daemon' ? r.name : r.raw, id: info.id, source: 'daemon', repoTags: info.repoTags, config, diffIds: info.diffIds, indexes, sizes });
 }
 

@@ -1,5 +1,7 @@
+import * as http from 'node:http';
+import * as https from 'node:https';
 import type { Readable } from 'node:stream';
-import Dockerode from 'dockerode';
+import type Dockerode from 'dockerode';
 import type { Daemon, DaemonImage } from '../core/daemon';
 import { CompareError, messageOf, throwIfAborted } from '../core/errors';
 import type { Endpoint } from './endpoint';
@@ -27,7 +29,11 @@ export function createDockerode(endpoint: Endpoint): Dockerode {
   const saved = process.env.DOCKER_HOST;
   delete process.env.DOCKER_HOST;
   try {
-    return new Dockerode(endpoint.dockerodeOptions);
+    // Loaded on first use: dockerode (with ssh2 and protobufs) costs ~100 ms to load,
+    // and a warm compare only inspects, which getJson() does with node:http alone.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const DockerodeClass = require('dockerode') as typeof Dockerode;
+    return new DockerodeClass(endpoint.dockerodeOptions);
   } finally {
     if (saved !== undefined) process.env.DOCKER_HOST = saved;
   }
@@ -41,12 +47,15 @@ interface DockerodeGetImages {
 /** The engine as src/core sees it, plus the listing the extension needs. */
 export class DaemonClient implements Daemon {
   readonly endpoint: string;
-  /** For other src/docker modules (run, logs, exec) that need the raw client. */
-  readonly docker: Dockerode;
+  private client: Dockerode | undefined;
 
   constructor(private readonly target: Endpoint) {
     this.endpoint = target.url;
-    this.docker = createDockerode(target);
+  }
+
+  /** For other src/docker modules (run, logs, exec) that need the raw client; created on first use. */
+  get docker(): Dockerode {
+    return (this.client ??= createDockerode(this.target));
   }
 
   /** Resolves when the engine answers /_ping. */
@@ -62,20 +71,14 @@ export class DaemonClient implements Daemon {
 
   async inspect(ref: string, signal?: AbortSignal): Promise<DaemonImage> {
     throwIfAborted(signal);
-    // dockerode's Image.inspect() drops its abortSignal (it never reaches the
-    // request), so dial the same endpoint directly to make cancelling real.
-    // The reference is encoded because dockerode pastes it into the path as is.
-    const info = await new Promise<Dockerode.ImageInspectInfo>((resolve, reject) => {
-      this.docker.modem.dial(
-        {
-          path: `/images/${encodeURIComponent(ref)}/json`,
-          method: 'GET',
-          abortSignal: signal,
-          statusCodes: { 200: true, 404: 'no such image', 500: 'server error' },
-        },
-        (err, data) => (err ? reject(this.toCompareError(err, signal, ref)) : resolve(data as Dockerode.ImageInspectInfo)),
-      );
-    });
+    // One small GET, so it does not need dockerode (see createDockerode), and
+    // the signal really cancels it (dockerode's Image.inspect() drops it).
+    let info: Dockerode.ImageInspectInfo;
+    try {
+      info = (await getJson(this.target, `/images/${encodeURIComponent(ref)}/json`, signal)) as Dockerode.ImageInspectInfo;
+    } catch (e) {
+      throw this.toCompareError(e, signal, ref);
+    }
     return {
       id: info.Id,
       repoTags: realNames(info.RepoTags),
@@ -178,6 +181,38 @@ export class DaemonClient implements Daemon {
     }
     return new CompareError('daemon', `Talking to the Docker engine at ${url} failed: ${messageOf(e)}`, { cause: e });
   }
+}
+
+/**
+ * GET a JSON document from the engine with node's own http client, over the
+ * endpoint's unix socket or TCP (with its TLS material). Failures carry
+ * `statusCode` and `json` like docker-modem's, for toCompareError.
+ */
+function getJson(endpoint: Endpoint, path: string, signal?: AbortSignal): Promise<unknown> {
+  const o = endpoint.dockerodeOptions as Dockerode.DockerOptions & { agent?: https.Agent };
+  const tls = o.protocol === 'https';
+  const options: https.RequestOptions = o.socketPath
+    ? { socketPath: o.socketPath, path }
+    : { host: o.host, port: o.port, path, ...(tls ? { ca: o.ca, cert: o.cert, key: o.key, agent: o.agent } : {}) };
+  return new Promise((resolve, reject) => {
+    const req = (tls ? https : http).get({ ...options, signal, headers: { Host: 'docker' } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('error', reject);
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let json: unknown = text;
+        try {
+          json = JSON.parse(text);
+        } catch {
+          // an error page or plain text: kept as the message
+        }
+        if (res.statusCode === 200) resolve(json);
+        else reject(Object.assign(new Error(`HTTP ${res.statusCode}`), { statusCode: res.statusCode, json }));
+      });
+    });
+    req.on('error', reject);
+  });
 }
 
 /** Errors that mean nothing is listening (or we may not talk to it) at the endpoint. */
