@@ -249,7 +249,7 @@ function explainStreamError(e: unknown, where: string): Error {
 /** Chunks handed on by readAhead: large enough that per-chunk stream overhead stops mattering. */
 const CHUNK = 1 << 20;
 /** How far reading may run ahead of indexing. */
-const READ_AHEAD = 32 << 20;
+const READ_AHEAD = 8 << 20;
 
 /**
  * Keeps the source (the daemon's socket, a file) draining while indexing

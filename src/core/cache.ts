@@ -17,7 +17,7 @@ export const DEFAULT_MAX_LAYER_BYTES = 10 * 2 ** 30;
  * Layer bytes are written behind the stream: a deep write buffer lets the disk
  * catch up in the background instead of stalling the export on every chunk.
  */
-const WRITE_BUFFER = 16 * 2 ** 20;
+const WRITE_BUFFER = 4 * 2 ** 20;
 
 /** The user's cache directory for this tool (XDG on Linux). */
 export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env, platform = process.platform, home = homedir()): string {
