@@ -1,4 +1,3 @@
-import { posix } from 'node:path';
 import picomatch from 'picomatch';
 import type { FileTree, MergedEntry } from './fileTree';
 import { MergedLookup, candidatePaths, type LayerView } from './mergedDiff';
@@ -289,6 +288,3 @@ function envMap(env: string[] | undefined): Record<string, string> {
 function keyed(field: string, a: Record<string, string>, b: Record<string, string>, push: (f: string, x: unknown, y: unknown) => void): void {
   for (const k of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) push(`${field}.${k}`, a[k], b[k]);
 }
-
-/** The directory part of a path, for grouping in reports. */
-export const dirOf = (p: string): string => posix.dirname(p);

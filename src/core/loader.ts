@@ -94,14 +94,14 @@ export async function loadImages(refs: readonly string[], opts: LoadOptions): Pr
       const ri = parsed[i] as Exclude<ImageRef, { kind: 'daemon' }>;
       const where = ri.path;
       const image = selectImage(contents.images, ri.name, where);
-      out[i] = await toModel(ri, sourceKind(ri, contents), ri.name ?? image.names[0] ?? basename(ri.path), image.names, image, contents, opts);
+      out[i] = await toModel(ri, sourceKind(ri), ri.name ?? image.names[0] ?? basename(ri.path), image.names, image, contents, opts);
       opts.onSource?.({ ref: refs[i], action: 'read' });
     }
   }
   return out as ImageModel[];
 }
 
-function sourceKind(r: ImageRef, _c: ArchiveContents): SourceKind {
+function sourceKind(r: ImageRef): SourceKind {
   return r.kind === 'oci' ? 'oci' : r.kind === 'oci-archive' ? 'oci-archive' : 'docker-archive';
 }
 
