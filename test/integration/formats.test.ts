@@ -1,10 +1,11 @@
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Cache } from '../../src/core/cache';
 import { compareImages, type Comparison } from '../../src/core/compare';
+import { CompareError } from '../../src/core/errors';
 import { loadImages } from '../../src/core/loader';
 import type { DiffReport } from '../../src/core/report';
 import { DaemonClient } from '../../src/docker/daemonClient';
@@ -14,6 +15,7 @@ import { requireImages } from '../helpers/docker';
 const ROOT = resolve(__dirname, '../..');
 /** Archives are regenerated when the fixture images change (make-archives.sh stamps them by image id). */
 const ARCHIVES = join(ROOT, '.cache', 'archives');
+const ensureArchives = () => execFileSync('bash', [join(ROOT, 'scripts/make-archives.sh'), ARCHIVES], { stdio: ['ignore', 'ignore', 'inherit'] });
 
 /** What must be the same whatever the archive format: the alignment and every file difference with its reasons. */
 function essence(c: Comparison) {
@@ -27,7 +29,7 @@ describe('every archive layout gives the same answer as the engine', function ()
   let dir: string;
   before(function () {
     requireImages('cc-fixture/crlf:a', 'cc-fixture/crlf:b', 'cc-example/php-fcgid:laptop', 'cc-example/php-fcgid:ci');
-    execFileSync('bash', [join(ROOT, 'scripts/make-archives.sh'), ARCHIVES], { stdio: ['ignore', 'ignore', 'inherit'] });
+    ensureArchives();
   });
   beforeEach(async () => (dir = await mkdtemp(join(tmpdir(), 'cc-fmt-'))));
   afterEach(() => rm(dir, { recursive: true, force: true }));
@@ -72,6 +74,37 @@ describe('every archive layout gives the same answer as the engine', function ()
       });
       it('an archive against the engine', async () => {
         assert.deepEqual(essence(await compare(`docker-archive:${ARCHIVES}/${na}.docker25-containerd-zstd.tar`, b)), reference);
+      });
+    });
+  }
+});
+
+describe('corrupt compressed layers in real archives', () => {
+  let dir: string;
+  before(() => {
+    requireImages('cc-fixture/crlf:a', 'cc-fixture/crlf:b');
+    ensureArchives();
+  });
+  beforeEach(async () => (dir = await mkdtemp(join(tmpdir(), 'cc-bad-'))));
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  for (const [kind, magic] of [
+    ['zstd', Buffer.from([0x28, 0xb5, 0x2f, 0xfd])],
+    ['gzip', Buffer.from([0x1f, 0x8b, 0x08])],
+  ] as const) {
+    it(`names the layer whose ${kind} data is corrupt`, async () => {
+      const archive = await readFile(join(ARCHIVES, `crlf-a.docker25-containerd-${kind}.tar`));
+      // Damage the middle of the last (the application's) compressed layer.
+      const at = archive.lastIndexOf(magic);
+      assert.ok(at > 0, `a ${kind} blob is in the archive`);
+      archive.fill(0x55, at + 40, at + 80);
+      const bad = join(dir, 'bad.tar');
+      await writeFile(bad, archive);
+      const cache = await Cache.open(join(dir, 'cache'));
+      await assert.rejects(loadImages([`docker-archive:${bad}`], { cache }), (e: unknown) => {
+        assert.ok(e instanceof CompareError && e.reason === 'badArchive', String(e));
+        assert.match(e.message, new RegExp(`blobs/sha256/[0-9a-f]{64}: .*(${kind} data is corrupt|does not match)`));
+        return true;
       });
     });
   }
