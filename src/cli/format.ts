@@ -2,6 +2,7 @@ import type { DiffReport, GateResult, ReportFile, ReportLayer, ReportLayerSide }
 import type { ImageModel } from '../core/model';
 import type { MergedEntry } from '../core/fileTree';
 import { octal } from '../core/report';
+import { sameInstruction } from '../core/compare';
 
 /** Files listed per group in text and Markdown; JSON always has all of them. */
 const PER_GROUP = 25;
@@ -25,7 +26,7 @@ const truncate = (s: string, n: number) => (s.length > n ? s.slice(0, n - 1) + '
 /** The groups a person reads changed files by, in the order that usually explains most. */
 const GROUPS: Array<{ title: string; test: (f: ReportFile) => boolean }> = [
   { title: 'line endings only', test: (f) => f.change === 'modified' && f.reasons.length === 1 && f.reasons[0] === 'lineEndings' },
-  { title: 'line endings (bytes equal once CRLF is read as LF), and more', test: (f) => f.change === 'modified' && f.reasons.includes('lineEndings') },
+  { title: 'line endings and mode/owner', test: (f) => f.change === 'modified' && f.reasons.includes('lineEndings') },
   { title: 'mode only', test: (f) => f.change === 'modified' && f.reasons.length === 1 && f.reasons[0] === 'mode' },
   { title: 'owner only', test: (f) => f.change === 'modified' && f.reasons.length === 1 && f.reasons[0] === 'owner' },
   { title: 'symlink target', test: (f) => f.change === 'modified' && f.reasons.includes('symlink') },
@@ -98,7 +99,7 @@ export function renderText(r: DiffReport, gate: GateResult): string {
     const n = l.files?.length ?? 0;
     const files = `${n} file${n === 1 ? '' : 's'} differ${n === 1 ? 's' : ''}`;
     if (l.status === 'different') {
-      const same = l.a!.instruction === l.b!.instruction;
+      const same = sameInstruction(l.a!, l.b!);
       lines.push(`  ≠ ${two(l.index).padEnd(5)}  ${truncate(l.a!.instruction, 90)}  [${files}]`);
       if (!same) lines.push(`    ${''.padEnd(5)}  B: ${truncate(l.b!.instruction, 90)}`);
     } else {
@@ -143,7 +144,7 @@ export function renderMarkdown(r: DiffReport, gate: GateResult): string {
       continue;
     }
     const side = item.a ?? item.b!;
-    const instr = item.status === 'different' && item.a!.instruction !== item.b!.instruction ? `A: ${md(item.a!.instruction)}<br>B: ${md(item.b!.instruction)}` : md(truncate(side.instruction, 120));
+    const instr = item.status === 'different' && !sameInstruction(item.a!, item.b!) ? `A: ${md(item.a!.instruction)}<br>B: ${md(item.b!.instruction)}` : md(truncate(side.instruction, 120));
     out.push(`| ${two(item.index)} | ${item.status} | ${instr} | ${item.files?.length ?? 0} |`);
   }
   out.push('', `### Files (${r.summary.files.modified} modified, ${r.summary.files.added} added, ${r.summary.files.removed} removed)`);

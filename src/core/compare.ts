@@ -130,8 +130,13 @@ function pairGap(ga: LayerInfo[], gb: LayerInfo[], rows: Array<Omit<LayerPair, '
 }
 
 /** The instruction without what legitimately varies between two builds of it (classic COPY's content hash). */
-function instructionKey(l: LayerInfo): string {
+function instructionKey(l: { instruction: string }): string {
   return l.instruction.replace(/\b(file|dir|multi):[0-9a-f]+…?/g, '$1:*');
+}
+
+/** Whether two layers come from the same Dockerfile line (a classic COPY of other bytes still is). */
+export function sameInstruction(a: { instruction: string }, b: { instruction: string }): boolean {
+  return instructionKey(a) === instructionKey(b);
 }
 
 function lcs<T>(a: readonly T[], b: readonly T[], eq: (x: T, y: T) => boolean): Array<[number, number]> {

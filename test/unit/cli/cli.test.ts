@@ -55,6 +55,8 @@ describe('CLI on archives', () => {
     assert.equal(r.code, 1);
     assert.match(r.stdout, /= 00 +1 identical: ADD file:0123456789ab… \//);
     assert.match(r.stdout, /≠ 01 +COPY file:aaaaaaaaaaaa… \/usr\/local\/bin\/ +\[1 file differs\]/);
+    // Only the copied bytes differ, not the Dockerfile line: no second instruction line for B.
+    assert.doesNotMatch(r.stdout, /B: COPY/);
     assert.match(r.stdout, /line endings only \(1\)\n +\/usr\/local\/bin\/setup\.sh +line endings LF → CRLF/);
   });
 
