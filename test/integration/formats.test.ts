@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
-import { execFileSync } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Cache } from '../../src/core/cache';
@@ -153,6 +153,23 @@ describe('the example pair through the built CLI (dist/cli.js)', () => {
     const shared = r.out.split('\n').filter((l) => /^\s+= /.test(l));
     assert.equal(shared.length, 1, r.out);
     assert.match(r.out, /install-fcgid\.sh +line endings LF → CRLF/);
+  });
+
+  it('stops on Ctrl-C: exit 2, "cancelled", no half-written cache entry', async () => {
+    const fresh = await mkdtemp(join(tmpdir(), 'cc-sigint-'));
+    try {
+      const child = spawn(process.execPath, [join(ROOT, 'dist/cli.js'), 'diff', 'cc-example/php-fcgid:laptop', 'cc-example/php-fcgid:ci', '--cache-dir', fresh], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let err = '';
+      child.stderr.on('data', (c: Buffer) => (err += c));
+      setTimeout(() => child.kill('SIGINT'), 1500);
+      const code = await new Promise<number | null>((r) => child.once('exit', r));
+      assert.equal(code, 2);
+      assert.match(err, /cancelled/);
+      const leftovers = (await readdir(join(fresh, 'layers'))).filter((n) => n.includes('.tmp-'));
+      assert.deepEqual(leftovers, []);
+    } finally {
+      await rm(fresh, { recursive: true, force: true });
+    }
   });
 
   it('reads a file of an image from the cache: cat', () => {
