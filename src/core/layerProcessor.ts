@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Transform, Writable, type Readable, type TransformCallback } from 'node:stream';
+import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as zlib from 'node:zlib';
 import { Decompress as ZstdDecompress } from 'fzstd';
@@ -163,9 +163,4 @@ function zstdDecoder(): Transform {
       }
     },
   });
-}
-
-/** Kept for callers that only want to drain a blob they do not need. */
-export async function drain(blob: Readable): Promise<void> {
-  await pipeline(blob, new Writable({ write: (_c, _e, cb) => cb() }));
 }
