@@ -4,7 +4,7 @@ import { join, posix, relative, sep } from 'node:path';
 import { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar-stream';
-import type { Cache } from './cache';
+import type { Cache, LayerWriter } from './cache';
 import { CompareError, messageOf, throwIfAborted } from './errors';
 import { ABSURD_ENTRY_SIZE } from './layerIndexer';
 import { decoderStream, processLayer, sniff, type ProcessedLayer } from './layerProcessor';
@@ -24,6 +24,12 @@ export interface ReadOptions {
   needBytes?: ReadonlySet<string>;
   /** Bytes of the archive read so far. */
   onProgress?: (bytes: number) => void;
+  /**
+   * The archive is the daemon's own export: take each layer's diffID from the
+   * image config instead of hashing every layer again (a file from elsewhere
+   * is always verified).
+   */
+  trustDiffIds?: boolean;
 }
 
 export interface ArchiveContents {
@@ -51,6 +57,8 @@ export async function readArchiveStream(input: Readable, opts: ReadOptions): Pro
   const small = new Map<string, Buffer>();
   const links = new Map<string, string>();
   const byPath = new Map<string, ProcessedLayer>();
+  // With trustDiffIds: layers read but not yet named, their bytes waiting for a diffID to be committed under.
+  const pending = new Map<string, { layer: ProcessedLayer; writer: LayerWriter }>();
   const unreadable = new Map<string, string>();
   const extract = tar.extract();
   let bytes = 0;
@@ -116,7 +124,11 @@ export async function readArchiveStream(input: Readable, opts: ReadOptions): Pro
       if (await alreadyIndexed(digest && `sha256:${digest}`, opts)) return drainRest(head.rest);
       const writer = opts.cache.layers.createWriter();
       try {
-        const layer = await processLayer(head.rest, { where: `${where}: ${path}`, writer, signal: opts.signal });
+        const layer = await processLayer(head.rest, { where: `${where}: ${path}`, writer, signal: opts.signal, diffIdLater: opts.trustDiffIds });
+        if (opts.trustDiffIds) {
+          pending.set(path, { layer, writer });
+          return;
+        }
         await opts.cache.writeIndex({ diffId: layer.diffId, size: layer.size, entries: layer.entries });
         if (layer.compression !== 'none') await opts.cache.rememberBlob(layer.digest, layer.diffId);
         byPath.set(path, layer);
@@ -145,38 +157,64 @@ export async function readArchiveStream(input: Readable, opts: ReadOptions): Pro
     await pipeline(input, counter, decoderStream(() => undefined), sink, { signal: opts.signal });
   } catch (e) {
     await current.catch(() => undefined);
+    await abortPending();
     throw explainStreamError(entryError ?? e, where);
   }
 
-  const resolve = (p: string): string => {
-    for (let hops = 0; links.has(p); hops++) {
-      if (hops > 16) throw new CompareError('hostileArchive', `${where}: "${p}" is part of a link loop`);
-      p = links.get(p)!;
-    }
-    return p;
-  };
-  const images = await readLayout(async (p) => small.get(resolve(p)), where, opts.platform);
-  const indexed = new Map<string, ProcessedLayer>();
-  for (const image of images) {
-    for (const [i, blob] of image.layers.entries()) {
-      const path = resolve(blob.path);
-      let layer = byPath.get(path);
-      const buffered = small.get(path);
-      if (!layer && buffered && !opts.cache.hasIndex(image.diffIds[i])) {
-        // A tiny layer that did not look like one when it streamed past (no ustar magic).
-        layer = await processLayer(Readable.from([buffered]), { where: `${where}: ${blob.path}`, writer: opts.cache.layers.createWriter() });
-        await opts.cache.writeIndex({ diffId: layer.diffId, size: layer.size, entries: layer.entries });
-      }
-      if (layer) {
-        verify(layer, image.diffIds[i], blob.digest, `${where}: ${blob.path}`);
-        indexed.set(layer.diffId, layer);
-      } else if (!opts.cache.hasIndex(image.diffIds[i])) {
-        const why = unreadable.get(path);
-        throw new CompareError('badArchive', `${where}: layer ${i + 1} ("${blob.path}") ${why ? `cannot be read: ${why}` : 'is missing from the archive'}`);
-      }
-    }
+  async function abortPending(): Promise<void> {
+    for (const { writer } of pending.values()) await writer.abort();
+    pending.clear();
   }
-  return { images, indexed };
+
+  try {
+    return await resolveContents();
+  } finally {
+    await abortPending(); // layers no image named
+  }
+
+  async function resolveContents(): Promise<ArchiveContents> {
+    const resolve = (p: string): string => {
+      for (let hops = 0; links.has(p); hops++) {
+        if (hops > 16) throw new CompareError('hostileArchive', `${where}: "${p}" is part of a link loop`);
+        p = links.get(p)!;
+      }
+      return p;
+    };
+    const images = await readLayout(async (p) => small.get(resolve(p)), where, opts.platform);
+    const indexed = new Map<string, ProcessedLayer>();
+    for (const image of images) {
+      for (const [i, blob] of image.layers.entries()) {
+        const path = resolve(blob.path);
+        const waiting = pending.get(path);
+        if (waiting) {
+          // The daemon's own export: the config's diffID names the layer (digestHex refuses a malformed one).
+          pending.delete(path);
+          const diffId = image.diffIds[i];
+          Object.assign(waiting.layer, { diffId, digest: waiting.layer.compression === 'none' ? diffId : waiting.layer.digest });
+          verify(waiting.layer, diffId, blob.digest, `${where}: ${blob.path}`);
+          await waiting.writer.commit(diffId);
+          await opts.cache.writeIndex({ diffId, size: waiting.layer.size, entries: waiting.layer.entries });
+          if (waiting.layer.compression !== 'none') await opts.cache.rememberBlob(waiting.layer.digest, diffId);
+          byPath.set(path, waiting.layer);
+        }
+        let layer = byPath.get(path);
+        const buffered = small.get(path);
+        if (!layer && buffered && !opts.cache.hasIndex(image.diffIds[i])) {
+          // A tiny layer that did not look like one when it streamed past (no ustar magic).
+          layer = await processLayer(Readable.from([buffered]), { where: `${where}: ${blob.path}`, writer: opts.cache.layers.createWriter() });
+          await opts.cache.writeIndex({ diffId: layer.diffId, size: layer.size, entries: layer.entries });
+        }
+        if (layer) {
+          verify(layer, image.diffIds[i], blob.digest, `${where}: ${blob.path}`);
+          indexed.set(layer.diffId, layer);
+        } else if (!opts.cache.hasIndex(image.diffIds[i])) {
+          const why = unreadable.get(path);
+          throw new CompareError('badArchive', `${where}: layer ${i + 1} ("${blob.path}") ${why ? `cannot be read: ${why}` : 'is missing from the archive'}`);
+        }
+      }
+    }
+    return { images, indexed };
+  }
 }
 
 /**

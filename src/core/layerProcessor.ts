@@ -40,7 +40,17 @@ export function sniff(head: Buffer): Compression | 'tar' | 'json' | 'unknown' {
  */
 export async function processLayer(
   blob: Readable,
-  opts: { where: string; writer?: LayerWriter; signal?: AbortSignal },
+  opts: {
+    where: string;
+    writer?: LayerWriter;
+    signal?: AbortSignal;
+    /**
+     * The diffID will be supplied by the caller (it comes from a source that
+     * computed it, the daemon's own export): skip hashing the tar, leave
+     * `diffId` empty and the writer uncommitted for the caller to commit.
+     */
+    diffIdLater?: boolean;
+  },
 ): Promise<ProcessedLayer> {
   const rawHash = createHash('sha256');
   const tarHash = createHash('sha256');
@@ -58,7 +68,7 @@ export async function processLayer(
   const tap = new Transform({
     transform(chunk: Buffer, _enc, cb: TransformCallback) {
       size += chunk.length;
-      tarHash.update(chunk);
+      if (!opts.diffIdLater) tarHash.update(chunk);
       const w = writer?.write(chunk);
       if (w instanceof Promise) w.then(() => cb(null, chunk), cb);
       else cb(null, chunk);
@@ -68,8 +78,8 @@ export async function processLayer(
   try {
     await pipeline(blob, decode, tap, indexer, { signal: opts.signal });
     const entries = await indexer.entries();
-    const diffId = `sha256:${tarHash.digest('hex')}`;
-    await writer?.commit(diffId);
+    const diffId = opts.diffIdLater ? '' : `sha256:${tarHash.digest('hex')}`;
+    if (!opts.diffIdLater) await writer?.commit(diffId);
     return {
       digest: compression === 'none' || !compression ? diffId : `sha256:${rawHash.digest('hex')}`,
       diffId,

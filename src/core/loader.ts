@@ -64,6 +64,7 @@ export async function loadImages(refs: readonly string[], opts: LoadOptions): Pr
       const where = `the export from ${daemon.endpoint}`;
       const contents = await readArchiveStream(stream, {
         where,
+        trustDiffIds: true,
         platform,
         cache: opts.cache,
         signal: opts.signal,
