@@ -42,8 +42,18 @@ export interface ArchiveContents {
 async function alreadyIndexed(digest: string | undefined, opts: ReadOptions): Promise<boolean> {
   if (!digest) return false;
   const diffId = await opts.cache.diffIdOfBlob(digest);
-  if (!diffId || !opts.cache.hasIndex(diffId)) return false;
-  return !(opts.needBytes?.has(diffId) && !opts.cache.layers.has(diffId));
+  return !!diffId && indexUsable(diffId, opts);
+}
+
+/** The cached index of `diffId` serves this read: it exists, and the layer's bytes are there if they are needed. */
+function indexUsable(diffId: string, opts: ReadOptions): boolean {
+  return opts.cache.hasIndex(diffId) && !(opts.needBytes?.has(diffId) && !opts.cache.layers.has(diffId));
+}
+
+/** Records a freshly read layer in the cache: its file index, and for a compressed blob which diffID it holds. */
+async function remember(cache: Cache, layer: ProcessedLayer): Promise<void> {
+  await cache.writeIndex({ diffId: layer.diffId, size: layer.size, entries: layer.entries });
+  if (layer.compression !== 'none') await cache.rememberBlob(layer.digest, layer.diffId);
 }
 
 /**
@@ -129,8 +139,7 @@ export async function readArchiveStream(input: Readable, opts: ReadOptions): Pro
           pending.set(path, { layer, writer });
           return;
         }
-        await opts.cache.writeIndex({ diffId: layer.diffId, size: layer.size, entries: layer.entries });
-        if (layer.compression !== 'none') await opts.cache.rememberBlob(layer.digest, layer.diffId);
+        await remember(opts.cache, layer);
         byPath.set(path, layer);
       } catch (e) {
         // A blob that merely looked like a tar is not an error until a manifest names it as a layer.
@@ -193,8 +202,7 @@ export async function readArchiveStream(input: Readable, opts: ReadOptions): Pro
           Object.assign(waiting.layer, { diffId, digest: waiting.layer.compression === 'none' ? diffId : waiting.layer.digest });
           verify(waiting.layer, diffId, blob.digest, `${where}: ${blob.path}`);
           await waiting.writer.commit(diffId);
-          await opts.cache.writeIndex({ diffId, size: waiting.layer.size, entries: waiting.layer.entries });
-          if (waiting.layer.compression !== 'none') await opts.cache.rememberBlob(waiting.layer.digest, diffId);
+          await remember(opts.cache, waiting.layer);
           byPath.set(path, waiting.layer);
         }
         let layer = byPath.get(path);
@@ -202,7 +210,7 @@ export async function readArchiveStream(input: Readable, opts: ReadOptions): Pro
         if (!layer && buffered && !opts.cache.hasIndex(image.diffIds[i])) {
           // A tiny layer that did not look like one when it streamed past (no ustar magic).
           layer = await processLayer(Readable.from([buffered]), { where: `${where}: ${blob.path}`, writer: opts.cache.layers.createWriter() });
-          await opts.cache.writeIndex({ diffId: layer.diffId, size: layer.size, entries: layer.entries });
+          await remember(opts.cache, layer);
         }
         if (layer) {
           verify(layer, image.diffIds[i], blob.digest, `${where}: ${blob.path}`);
@@ -247,15 +255,13 @@ export async function readLayoutDir(dir: string, opts: ReadOptions): Promise<Arc
     for (const [i, blob] of image.layers.entries()) {
       throwIfAborted(opts.signal);
       const diffId = image.diffIds[i];
-      const cached = opts.cache.hasIndex(diffId) && !(opts.needBytes?.has(diffId) && !opts.cache.layers.has(diffId));
-      if (cached || indexed.has(diffId)) continue;
+      if (indexUsable(diffId, opts) || indexed.has(diffId)) continue;
       const full = await inside(blob.path);
       if (!full) throw new CompareError('badArchive', `${where}: layer ${i + 1} (${blob.path}) is missing`);
       const writer = opts.cache.layers.createWriter();
       const layer = await processLayer(createReadStream(full), { where: `${where}: ${blob.path}`, writer, signal: opts.signal });
       verify(layer, diffId, blob.digest, `${where}: ${blob.path}`);
-      await opts.cache.writeIndex({ diffId: layer.diffId, size: layer.size, entries: layer.entries });
-      if (layer.compression !== 'none') await opts.cache.rememberBlob(layer.digest, layer.diffId);
+      await remember(opts.cache, layer);
       indexed.set(diffId, layer);
     }
   }

@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import type { FileEntry } from './model';
+import { contentOf, type FileEntry } from './model';
 
 /** A file of the merged filesystem, with the layer that last wrote it. */
 export interface MergedEntry extends FileEntry {
@@ -63,7 +63,7 @@ export class FileTree {
       const merged: MergedEntry = { ...e, layer };
       if (e.type === 'hardlink' && merged.sha256 === undefined && e.linkTarget) {
         const target = this.get(e.linkTarget);
-        if (target) Object.assign(merged, { size: target.size, sha256: target.sha256, text: target.text, lineEndings: target.lineEndings, lfSha256: target.lfSha256 });
+        if (target) Object.assign(merged, { ...contentOf(target), offset: merged.offset });
       }
       n.entry = merged;
     }

@@ -3,7 +3,7 @@ import { Writable } from 'node:stream';
 import * as tar from 'tar-stream';
 import { ContentScanner } from './contentScanner';
 import { CompareError, messageOf } from './errors';
-import type { EntryType, FileEntry } from './model';
+import { contentOf, type EntryType, type FileEntry } from './model';
 import { hostile, layerPath, symlinkEscapes } from './paths';
 
 const WHITEOUT = '.wh.';
@@ -107,7 +107,7 @@ export class LayerIndexer extends Writable {
       entry.linkTarget = layerPath(header.linkname ?? '', where);
       const target = this.byPath.get(entry.linkTarget);
       if (target?.type === 'file') {
-        Object.assign(entry, pick(target));
+        Object.assign(entry, contentOf(target));
       }
     }
     // Keyed by the tar name: a directory and its opaque marker share entry.path but are two entries.
@@ -147,7 +147,3 @@ interface EntryStream {
   resume(): unknown;
 }
 
-function pick(f: FileEntry): Partial<FileEntry> {
-  const { size, sha256, text, lineEndings, lfSha256, offset } = f;
-  return { size, sha256, text, lineEndings, lfSha256, offset };
-}

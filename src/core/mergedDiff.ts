@@ -1,4 +1,4 @@
-import type { FileEntry } from './model';
+import { contentOf, type FileEntry } from './model';
 
 /** One layer's entries by path, with its deletion markers apart. */
 export interface LayerView {
@@ -58,7 +58,8 @@ export class MergedLookup {
         if (e.type === 'hardlink' && e.sha256 === undefined && e.linkTarget) {
           // A hardlink to a file of a lower layer carries no content facts of its own.
           const t = this.get(e.linkTarget, l + 1);
-          if (t) return { entry: { ...e, size: t.entry.size, sha256: t.entry.sha256, text: t.entry.text, lineEndings: t.entry.lineEndings, lfSha256: t.entry.lfSha256 }, layer: l };
+          // Offsets point into one layer tar: a target in another layer lends its content facts, not its offset.
+          if (t) return { entry: { ...e, ...contentOf(t.entry), offset: e.offset }, layer: l };
         }
         return { entry: e, layer: l };
       }

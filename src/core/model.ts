@@ -113,3 +113,9 @@ export interface ImageModel {
   /** File index of each layer, in layer order. */
   indexes: FileEntry[][];
 }
+
+/** What a hardlink shares with the file it links to: the content and where it is stored. */
+export function contentOf(f: FileEntry): Pick<FileEntry, 'size' | 'sha256' | 'text' | 'lineEndings' | 'lfSha256' | 'offset'> {
+  const { size, sha256, text, lineEndings, lfSha256, offset } = f;
+  return { size, sha256, text, lineEndings, lfSha256, offset };
+}
