@@ -187,23 +187,41 @@ export class LayerStore {
     let dropped = this.maxBytes <= 0;
     const drop = async () => {
       dropped = true;
-      if (out) await new Promise<void>((r) => out!.destroy() && out!.once('close', () => r()));
+      const s = out;
+      if (s && !s.closed) await new Promise<void>((r) => s.once('close', () => r()).destroy());
       await rm(tmp, { force: true });
+    };
+    const open = (): WriteStream => {
+      const s = createWriteStream(tmp, { highWaterMark: WRITE_BUFFER });
+      // The bytes are a cache, not the result: a full disk (or a write racing an abort) drops
+      // them and the compare goes on; a file is read again from the image when needed.
+      s.on('error', () => void drop());
+      return s;
     };
     return {
       write: (chunk) => {
         if (dropped) return false;
         written += chunk.length;
         if (written > this.maxBytes) return drop().then(() => undefined);
-        out ??= createWriteStream(tmp, { highWaterMark: WRITE_BUFFER });
+        out ??= open();
         if (out.write(chunk)) return true;
-        return new Promise<void>((r) => out!.once('drain', () => r()));
+        const s = out;
+        // 'close' too: a stream destroyed while full never drains.
+        return new Promise<void>((r) => {
+          const done = () => {
+            s.off('drain', done).off('close', done);
+            r();
+          };
+          s.on('drain', done).on('close', done);
+        });
       },
       commit: async (diffId) => {
         if (dropped) return;
         const final = this.file(diffId);
-        if (!out) out = createWriteStream(tmp, { highWaterMark: WRITE_BUFFER }); // an empty layer still gets its (empty) file
-        await new Promise<void>((resolve, reject) => out!.end((e?: Error | null) => (e ? reject(e) : resolve())));
+        out ??= open(); // an empty layer still gets its (empty) file
+        const s = out;
+        const ok = await new Promise<boolean>((resolve) => s.end((e?: Error | null) => resolve(!e && !dropped)));
+        if (!ok) return drop();
         await rename(tmp, final);
         await this.evict(final);
       },

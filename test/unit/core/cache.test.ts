@@ -78,6 +78,35 @@ describe('Cache', () => {
     assert.deepEqual(await readdir(join(dir, 'layers')), []);
   });
 
+  it('aborts a writer mid-write without an unhandled stream error, and leaves no temp file', async () => {
+    const cache = await Cache.open(dir);
+    const errors: unknown[] = [];
+    const onError = (e: unknown) => errors.push(e);
+    process.on('uncaughtException', onError);
+    try {
+      const w = cache.layers.createWriter();
+      // Fill the write buffer so that fs writes are in flight when the abort destroys the stream.
+      const chunk = Buffer.alloc(8 * 2 ** 20, 1);
+      const pending = w.write(chunk);
+      await w.abort();
+      await pending; // resolves: a destroyed stream never drains, but the wait must not hang
+      await new Promise((r) => setTimeout(r, 50));
+      assert.deepEqual(errors, []);
+      assert.deepEqual(await readdir(join(dir, 'layers')), []);
+    } finally {
+      process.off('uncaughtException', onError);
+    }
+  });
+
+  it('drops the bytes, not the compare, when the layer file cannot be written', async () => {
+    const cache = await Cache.open(dir);
+    await rm(join(dir, 'layers'), { recursive: true });
+    const w = cache.layers.createWriter();
+    await w.write(Buffer.from('bytes'));
+    await w.commit(id('f'));
+    assert.equal(cache.layers.has(id('f')), false);
+  });
+
   it('lets two writers of the same layer both succeed', async () => {
     const cache = await Cache.open(dir);
     const write = async () => {
