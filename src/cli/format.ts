@@ -1,67 +1,17 @@
-import type { DiffReport, GateResult, ReportFile, ReportLayer, ReportLayerSide } from '../core/report';
+import type { DiffReport, GateResult, ReportLayer, ReportLayerSide } from '../core/report';
 import type { ImageModel } from '../core/model';
 import type { MergedEntry } from '../core/fileTree';
-import { octal } from '../core/report';
+import { describeChange, groupFiles, octal } from '../core/report';
+import { humanSize } from '../core/units';
 import { sameInstruction } from '../core/compare';
 
 /** Files listed per group in text and Markdown; JSON always has all of them. */
 const PER_GROUP = 25;
 
-export function humanSize(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KB', 'MB', 'GB', 'TB'];
-  let v = n / 1024;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return `${v < 10 ? v.toFixed(1) : Math.round(v)} ${units[u]}`;
-}
 
 const two = (n: number) => String(n).padStart(2, '0');
 const shortId = (id: string) => id.replace(/^sha256:/, '').slice(0, 12);
 const truncate = (s: string, n: number) => (s.length > n ? s.slice(0, n - 1) + '…' : s);
-
-/** The groups a person reads changed files by, in the order that usually explains most. */
-const GROUPS: Array<{ title: string; test: (f: ReportFile) => boolean }> = [
-  { title: 'line endings only', test: (f) => f.change === 'modified' && f.reasons.length === 1 && f.reasons[0] === 'lineEndings' },
-  { title: 'line endings and mode/owner', test: (f) => f.change === 'modified' && f.reasons.includes('lineEndings') },
-  { title: 'mode only', test: (f) => f.change === 'modified' && f.reasons.length === 1 && f.reasons[0] === 'mode' },
-  { title: 'owner only', test: (f) => f.change === 'modified' && f.reasons.length === 1 && f.reasons[0] === 'owner' },
-  { title: 'symlink target', test: (f) => f.change === 'modified' && f.reasons.includes('symlink') },
-  { title: 'type', test: (f) => f.change === 'modified' && f.reasons.includes('type') },
-  { title: 'content', test: (f) => f.change === 'modified' && f.reasons.includes('content') },
-  { title: 'mode and owner', test: (f) => f.change === 'modified' },
-  { title: 'added (only in B)', test: (f) => f.change === 'added' },
-  { title: 'removed (only in A)', test: (f) => f.change === 'removed' },
-];
-
-export function groupFiles(files: readonly ReportFile[]): Array<{ title: string; files: ReportFile[] }> {
-  const left = new Set(files);
-  return GROUPS.map((g) => {
-    const picked = [...left].filter(g.test);
-    for (const f of picked) left.delete(f);
-    return { title: g.title, files: picked };
-  }).filter((g) => g.files.length);
-}
-
-/** "0644 → 0755", "LF → CRLF", "-> v1 → -> v2": what changed, in a few words. */
-export function describeChange(f: ReportFile): string {
-  const { a, b } = f;
-  if (f.change === 'added') return `${b!.type}, ${humanSize(b!.size)}`;
-  if (f.change === 'removed') return `${a!.type}, ${humanSize(a!.size)}`;
-  const parts: string[] = [];
-  for (const r of f.reasons) {
-    if (r === 'mode') parts.push(`mode ${a!.mode} → ${b!.mode}`);
-    if (r === 'owner') parts.push(`owner ${a!.uid}:${a!.gid} → ${b!.uid}:${b!.gid}`);
-    if (r === 'lineEndings') parts.push(`line endings ${(a!.lineEndings ?? '?').toUpperCase()} → ${(b!.lineEndings ?? '?').toUpperCase()}`);
-    if (r === 'content') parts.push(`content ${humanSize(a!.size)} → ${humanSize(b!.size)}`);
-    if (r === 'symlink') parts.push(`-> ${a!.linkTarget} → -> ${b!.linkTarget}`);
-    if (r === 'type') parts.push(`${a!.type} → ${b!.type}`);
-  }
-  return parts.join(', ');
-}
 
 function layerLabel(s: ReportLayerSide | undefined): string {
   return s ? s.instruction : '';

@@ -8,6 +8,7 @@ import { FileTree, type MergedEntry } from '../core/fileTree';
 import { parsePlatform } from '../core/layout';
 import { loadImages, type LoadOptions } from '../core/loader';
 import { evaluateGate, parseGateKinds, toReport } from '../core/report';
+import { parseSize } from '../core/units';
 import { renderLayers, renderListing, renderMarkdown, renderText } from './format';
 import { Progress } from './progress';
 import type * as DaemonClientModule from '../docker/daemonClient';
@@ -78,7 +79,7 @@ export async function run(argv: string[], io: Io = { stdout: process.stdout, std
       return values.help ? 0 : EXIT_ERROR;
     }
     const progress = new Progress(io.stderr);
-    const cache = await Cache.open(values['cache-dir'] ?? defaultCacheDir(io.env), parseSize(values['cache-size']));
+    const cache = await Cache.open(values['cache-dir'] ?? defaultCacheDir(io.env), values['cache-size'] === undefined ? DEFAULT_MAX_LAYER_BYTES : parseSize(values['cache-size'], '--cache-size'));
     const load: LoadOptions = {
       cache,
       daemon: async () => {
@@ -182,12 +183,6 @@ function parseCount(s: string, flag: string): number {
   return Number(s);
 }
 
-function parseSize(s: string | undefined): number {
-  if (s === undefined) return DEFAULT_MAX_LAYER_BYTES;
-  const m = /^(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?$/i.exec(s.trim());
-  if (!m) throw new CompareError('badArgument', `--cache-size expects a size like 500M or 10G, got "${s}"`);
-  return Math.round(Number(m[1]) * 1024 ** ' kmgt'.indexOf((m[2] || ' ').toLowerCase()));
-}
 
 declare const __VERSION__: string | undefined;
 const VERSION = typeof __VERSION__ === 'string' ? __VERSION__ : 'dev';

@@ -2,6 +2,7 @@ import type { ChangeKind, Comparison, ConfigChange, FileChange, FileSide, LayerP
 import { REASONS } from './compare';
 import { CompareError } from './errors';
 import type { ImageModel, LayerInfo, LineEndings } from './model';
+import { humanSize } from './units';
 
 /** The JSON document of `container-compare diff --json` and of the extension's exported report. Documented in README. */
 export interface DiffReport {
@@ -169,4 +170,44 @@ export function evaluateGate(r: DiffReport, failOn: readonly GateKind[] = ['any'
       ? `no ${what}`
       : `${counted} ${what}, within the ${maxChanges} allowed`;
   return { fail, counted, explanation };
+}
+
+/** The groups a person reads changed files by, in the order that usually explains most. */
+const GROUPS: Array<{ key: string; title: string; test: (f: ReportFile) => boolean }> = [
+  { key: 'lineEndings', title: 'line endings only', test: (f) => f.change === 'modified' && f.reasons.length === 1 && f.reasons[0] === 'lineEndings' },
+  { key: 'lineEndingsAndMore', title: 'line endings and mode/owner', test: (f) => f.change === 'modified' && f.reasons.includes('lineEndings') },
+  { key: 'mode', title: 'mode only', test: (f) => f.change === 'modified' && f.reasons.length === 1 && f.reasons[0] === 'mode' },
+  { key: 'owner', title: 'owner only', test: (f) => f.change === 'modified' && f.reasons.length === 1 && f.reasons[0] === 'owner' },
+  { key: 'symlink', title: 'symlink target', test: (f) => f.change === 'modified' && f.reasons.includes('symlink') },
+  { key: 'type', title: 'type', test: (f) => f.change === 'modified' && f.reasons.includes('type') },
+  { key: 'content', title: 'content', test: (f) => f.change === 'modified' && f.reasons.includes('content') },
+  { key: 'modeAndOwner', title: 'mode and owner', test: (f) => f.change === 'modified' },
+  { key: 'added', title: 'added (only in B)', test: (f) => f.change === 'added' },
+  { key: 'removed', title: 'removed (only in A)', test: (f) => f.change === 'removed' },
+];
+
+export function groupFiles(files: readonly ReportFile[]): Array<{ key: string; title: string; files: ReportFile[] }> {
+  const left = new Set(files);
+  return GROUPS.map((g) => {
+    const picked = [...left].filter(g.test);
+    for (const f of picked) left.delete(f);
+    return { key: g.key, title: g.title, files: picked };
+  }).filter((g) => g.files.length);
+}
+
+/** "0644 → 0755", "LF → CRLF", "-> v1 → -> v2": what changed, in a few words. */
+export function describeChange(f: ReportFile): string {
+  const { a, b } = f;
+  if (f.change === 'added') return `${b!.type}, ${humanSize(b!.size)}`;
+  if (f.change === 'removed') return `${a!.type}, ${humanSize(a!.size)}`;
+  const parts: string[] = [];
+  for (const r of f.reasons) {
+    if (r === 'mode') parts.push(`mode ${a!.mode} → ${b!.mode}`);
+    if (r === 'owner') parts.push(`owner ${a!.uid}:${a!.gid} → ${b!.uid}:${b!.gid}`);
+    if (r === 'lineEndings') parts.push(`line endings ${(a!.lineEndings ?? '?').toUpperCase()} → ${(b!.lineEndings ?? '?').toUpperCase()}`);
+    if (r === 'content') parts.push(`content ${humanSize(a!.size)} → ${humanSize(b!.size)}`);
+    if (r === 'symlink') parts.push(`-> ${a!.linkTarget} → -> ${b!.linkTarget}`);
+    if (r === 'type') parts.push(`${a!.type} → ${b!.type}`);
+  }
+  return parts.join(', ');
 }
