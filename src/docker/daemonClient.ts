@@ -139,6 +139,52 @@ export class DaemonClient implements Daemon {
     }));
   }
 
+  /**
+   * Follows the engine's image events (build, pull, load, tag, untag,
+   * delete...) until `signal` aborts. Resolves when aborted; rejects with a
+   * CompareError when the engine cannot be reached or the stream breaks
+   * (the engine restarted), so the caller can reconnect.
+   */
+  async watchImages(onEvent: (e: { action: string; id: string }) => void, signal: AbortSignal, onOpen?: () => void): Promise<void> {
+    let stream: Readable;
+    try {
+      stream = (await this.docker.getEvents({ filters: { type: ['image'] }, abortSignal: signal } as Dockerode.GetEventsOptions)) as unknown as Readable;
+    } catch (e) {
+      if (signal.aborted) return;
+      throw this.toCompareError(e, signal);
+    }
+    onOpen?.();
+    let rest = '';
+    await new Promise<void>((resolve, reject) => {
+      const stop = (): void => {
+        stream.destroy();
+        resolve();
+      };
+      signal.addEventListener('abort', stop, { once: true });
+      stream.on('data', (chunk: Buffer) => {
+        // One JSON document per line; a chunk may end mid-line.
+        const lines = (rest + chunk.toString('utf8')).split('\n');
+        rest = lines.pop() ?? '';
+        for (const line of lines) {
+          if (!line.trim()) continue;
+          try {
+            const ev = JSON.parse(line) as { Action?: string; status?: string; id?: string; Actor?: { ID?: string } };
+            onEvent({ action: ev.Action ?? ev.status ?? '', id: ev.Actor?.ID ?? ev.id ?? '' });
+          } catch {
+            // not an event (a proxy's keep-alive, say): ignore
+          }
+        }
+      });
+      const ended = (e?: unknown): void => {
+        signal.removeEventListener('abort', stop);
+        if (signal.aborted) resolve();
+        else reject(this.toCompareError(e ?? new Error('the event stream ended'), signal));
+      };
+      stream.once('error', ended);
+      stream.once('end', () => ended());
+    });
+  }
+
   private async firstMissing(refs: string[], signal: AbortSignal | undefined): Promise<CompareError | undefined> {
     for (const ref of refs) {
       try {
