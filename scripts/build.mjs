@@ -1,6 +1,10 @@
-// Bundles the CLI (and later the extension) with esbuild: one file each, no node_modules at run time.
+// Bundles with esbuild: the CLI and the extension (one file each, no
+// node_modules at run time), and the extension-host test suite.
+//
+//   node scripts/build.mjs            dist/ (what ships) and out/test/ (extension-host tests)
+//   node scripts/build.mjs --dist     dist/ only (packaging)
 import { build } from 'esbuild';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync } from 'node:fs';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 const common = {
@@ -28,7 +32,19 @@ const dockerodeApart = {
   },
 };
 
-await Promise.all([
+const builds = [
   build({ ...common, entryPoints: ['src/cli/index.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' }, plugins: [dockerodeApart] }),
+  build({ ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: [...common.external, 'vscode'], plugins: [dockerodeApart] }),
   build({ ...common, entryPoints: ['node_modules/dockerode/lib/docker.js'], outfile: 'dist/dockerode.js' }),
-]);
+];
+
+if (!process.argv.includes('--dist')) {
+  // The suite runs inside the extension host: `vscode` is the host's, mocha comes from
+  // this repo's node_modules (out/ is inside the repo, so require() finds it).
+  const dir = 'test/extension';
+  rmSync('out/test/extension', { recursive: true, force: true });
+  const entries = readdirSync(dir).filter((f) => f.endsWith('.ts')).map((f) => `${dir}/${f}`);
+  builds.push(build({ ...common, minify: false, entryPoints: entries, outdir: 'out/test/extension', external: [...common.external, 'vscode', 'mocha'] }));
+}
+
+await Promise.all(builds);

@@ -1,0 +1,73 @@
+import * as vscode from 'vscode';
+import { messageOf } from '../../core/errors';
+import { age, humanSize } from '../../core/units';
+import type { Services } from '../services';
+
+interface Item extends vscode.QuickPickItem {
+  ref?: string;
+  action?: 'archive' | 'layout';
+}
+
+/**
+ * Asks for one image: a QuickPick of the engine's images (tag, id, size,
+ * age; fuzzy matched on all of them), plus archives and OCI layouts from a
+ * file dialog. Typing a reference that matches nothing (oci:/path,
+ * docker-archive:/x.tar:app:1) and pressing Enter takes it as it is.
+ */
+export async function pickImage(s: Services, title: string, step: number, placeholder: string): Promise<string | undefined> {
+  const qp = vscode.window.createQuickPick<Item>();
+  qp.title = title;
+  qp.step = step;
+  qp.totalSteps = 2;
+  qp.placeholder = placeholder;
+  qp.matchOnDescription = true;
+  qp.matchOnDetail = true;
+  qp.ignoreFocusOut = true;
+  qp.busy = true;
+  const browse: Item[] = [
+    { label: '$(file-zip) Browse archive…', description: 'docker save tar (legacy or OCI layout), oci-archive', action: 'archive', alwaysShow: true },
+    { label: '$(folder-opened) Browse OCI layout folder…', description: 'a directory with index.json and blobs/', action: 'layout', alwaysShow: true },
+  ];
+  qp.items = browse;
+  const endpoint = s.engine.endpointLabel();
+  void s.engine.listImages().then(
+    (images) => {
+      const local: Item[] = [];
+      for (const img of [...images].sort((a, b) => (a.created < b.created ? 1 : -1))) {
+        const desc = `${img.id.slice(7, 19)} · ${humanSize(img.size)} · ${age(img.created)}`;
+        if (!img.repoTags.length) local.push({ label: `$(package) ${img.id.slice(7, 19)}`, description: `untagged · ${desc}`, ref: img.id });
+        for (const tag of img.repoTags) local.push({ label: `$(package) ${tag}`, description: desc, ref: tag });
+      }
+      qp.items = [{ label: `Images in ${endpoint}`, kind: vscode.QuickPickItemKind.Separator }, ...local, { label: 'Files', kind: vscode.QuickPickItemKind.Separator }, ...browse];
+      qp.busy = false;
+    },
+    (e: unknown) => {
+      s.log.warn(`Listing images for the picker: ${messageOf(e)}`);
+      qp.items = [{ label: `$(warning) No Docker engine at ${endpoint}`, description: messageOf(e), alwaysShow: true }, ...browse];
+      qp.busy = false;
+    },
+  );
+  const picked = await new Promise<Item | string | undefined>((resolve) => {
+    qp.onDidAccept(() => {
+      const item = qp.activeItems[0] ?? qp.selectedItems[0];
+      if (item && (item.ref || item.action)) resolve(item);
+      else if (!item && qp.value.trim()) resolve(qp.value.trim());
+    });
+    qp.onDidHide(() => resolve(undefined));
+    qp.show();
+  });
+  qp.dispose();
+  if (picked === undefined || typeof picked === 'string') return picked;
+  if (picked.ref) return picked.ref;
+  const uris = await vscode.window.showOpenDialog({
+    title,
+    canSelectFiles: picked.action === 'archive',
+    canSelectFolders: picked.action === 'layout',
+    canSelectMany: false,
+    openLabel: 'Compare',
+    ...(picked.action === 'archive' ? { filters: { 'Image archives': ['tar', 'gz', 'tgz'], 'All files': ['*'] } } : {}),
+  });
+  const path = uris?.[0]?.fsPath;
+  if (!path) return undefined;
+  return picked.action === 'layout' ? `oci:${path}` : `docker-archive:${path}`;
+}

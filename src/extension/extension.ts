@@ -1,0 +1,76 @@
+import * as vscode from 'vscode';
+import { registerCommands } from './commands/registerCommands';
+import { ComparisonSession } from './comparisonSession';
+import { EngineService } from './engineService';
+import { ImageFileSystemProvider } from './fs/imageFileSystemProvider';
+import { SCHEME } from './fs/imageUri';
+import { reportError } from './notify';
+import type { Services } from './services';
+import { SECTION, SOURCE_SETTINGS } from './settings';
+import { ComparisonTreeProvider } from './views/comparisonTree';
+import { ChangeDecorations } from './views/decorations';
+import { EngineWatcher } from './views/engineWatcher';
+import { ImagesTreeProvider } from './views/imagesTree';
+
+/** What activate() returns: the extension's services, for its own extension-host tests. */
+export type ContainerCompareApi = Services;
+
+export function activate(context: vscode.ExtensionContext): ContainerCompareApi {
+  const log = vscode.window.createOutputChannel('Container Compare', { log: true });
+  context.subscriptions.push(log);
+  log.info(`Container Compare ${context.extension.packageJSON.version as string} activated (workspace ${vscode.workspace.isTrusted ? 'trusted' : 'restricted'})`);
+
+  const engine = new EngineService(context.globalState, log);
+  const session = new ComparisonSession(engine, log);
+  const decorations = new ChangeDecorations();
+  const images = new ImagesTreeProvider(engine, decorations, log);
+  const comparison = new ComparisonTreeProvider(session, decorations);
+  const imagesView = vscode.window.createTreeView('containerCompare.images', { treeDataProvider: images, showCollapseAll: true });
+  const comparisonView = vscode.window.createTreeView('containerCompare.comparison', { treeDataProvider: comparison, showCollapseAll: true });
+  images.attach(imagesView);
+  comparison.attach(comparisonView);
+  const services: Services = { context, log, engine, session, images, imagesView, comparison, comparisonView, decorations, selection: undefined };
+  const watcher = new EngineWatcher(engine, () => images.refresh(), log);
+
+  context.subscriptions.push(
+    session,
+    decorations,
+    imagesView,
+    comparisonView,
+    watcher,
+    vscode.window.registerFileDecorationProvider(decorations),
+    vscode.workspace.registerFileSystemProvider(SCHEME, new ImageFileSystemProvider(engine, log), { isReadonly: true, isCaseSensitive: true }),
+    ...registerCommands(services),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (!e.affectsConfiguration(SECTION)) return;
+      const sourceChanged = SOURCE_SETTINGS.some((s) => e.affectsConfiguration(s));
+      engine.reset(sourceChanged ? 'all' : 'settings');
+      try {
+        engine.settings();
+      } catch (err) {
+        void reportError(log, 'Settings', err);
+        return;
+      }
+      if (sourceChanged) {
+        images.refresh();
+        if (engine.settings().followEngine) watcher.start();
+      }
+      if (e.affectsConfiguration(`${SECTION}.followEngine`)) {
+        if (engine.settings().followEngine) watcher.start();
+        else watcher.stop();
+      }
+      // The images in memory were dropped with the old settings; the comparison keeps its own and re-applies ignore globs.
+      if (e.affectsConfiguration(`${SECTION}.ignore`)) session.recompute();
+    }),
+  );
+  try {
+    if (engine.settings().followEngine) watcher.start();
+  } catch (e) {
+    void reportError(log, 'Settings', e);
+  }
+  return services;
+}
+
+export function deactivate(): void {
+  // Everything is owned by context.subscriptions.
+}

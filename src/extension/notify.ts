@@ -1,0 +1,25 @@
+import * as vscode from 'vscode';
+import { isCompareError, messageOf } from '../core/errors';
+
+/**
+ * The extension's one way to report a failure: the log gets the details, the
+ * user a notification naming the problem with what can be done about it
+ * (Retry, Show Output, Open Settings). A cancel is the user's own doing and
+ * is only logged.
+ */
+export async function reportError(log: vscode.LogOutputChannel, what: string, e: unknown, retry?: () => unknown): Promise<void> {
+  if (isCompareError(e) && e.reason === 'cancelled') {
+    log.info(`${what}: cancelled`);
+    return;
+  }
+  const message = messageOf(e);
+  log.error(`${what}: ${message}`);
+  if (e instanceof Error && e.stack && !isCompareError(e)) log.debug(e.stack);
+  const actions = [...(retry ? ['Retry'] : []), 'Show Output'];
+  const reason = isCompareError(e) ? e.reason : undefined;
+  if (reason === 'daemonUnreachable') actions.push('Open Settings');
+  const picked = await vscode.window.showErrorMessage(`${what}: ${message}`, ...actions);
+  if (picked === 'Retry') retry?.();
+  else if (picked === 'Show Output') log.show(true);
+  else if (picked === 'Open Settings') void vscode.commands.executeCommand('workbench.action.openSettings', 'containerCompare.dockerHost');
+}

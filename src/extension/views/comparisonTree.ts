@@ -1,0 +1,350 @@
+import * as vscode from 'vscode';
+import { sameInstruction, type ConfigChange } from '../../core/compare';
+import { describeChange, groupFiles, type ReportFile, type ReportLayer, type ReportLayerSide } from '../../core/report';
+import { humanSize } from '../../core/units';
+import { changeSides, type ChangeScope } from '../changeSides';
+import type { ComparisonSession, CurrentComparison } from '../comparisonSession';
+import type { ChangeDecorations, ChangeMark } from './decorations';
+import { basename, capitalise, oneLine, two } from './labels';
+
+export interface SideNode {
+  kind: 'side';
+  id: string;
+  which: 'A' | 'B';
+}
+export interface SectionNode {
+  kind: 'section';
+  id: string;
+  section: 'layers' | 'files' | 'config' | 'history';
+}
+/** A run of identical layers, collapsed: a shared base is one fact, not twelve. */
+export interface SharedNode {
+  kind: 'shared';
+  id: string;
+  rows: ReportLayer[];
+}
+export interface RowNode {
+  kind: 'row';
+  id: string;
+  row: ReportLayer;
+}
+export interface GroupNode {
+  kind: 'group';
+  id: string;
+  key: string;
+  title: string;
+  files: ReportFile[];
+  scope: ChangeScope;
+}
+export interface FileNode {
+  kind: 'change';
+  id: string;
+  file: ReportFile;
+  scope: ChangeScope;
+}
+export interface ConfigNode {
+  kind: 'config';
+  id: string;
+  change: ConfigChange;
+}
+
+export type ComparisonNode = SideNode | SectionNode | SharedNode | RowNode | GroupNode | FileNode | ConfigNode;
+
+const GROUP_ICONS: Record<string, string> = {
+  lineEndings: 'whitespace',
+  lineEndingsAndMore: 'whitespace',
+  mode: 'lock',
+  owner: 'person',
+  modeAndOwner: 'lock',
+  symlink: 'file-symlink-file',
+  type: 'symbol-misc',
+  content: 'diff',
+  added: 'diff-added',
+  removed: 'diff-removed',
+};
+
+const STATUS: Record<ReportLayer['status'], { icon: string; color: string; label: string }> = {
+  identical: { icon: 'pass', color: 'testing.iconPassed', label: 'identical' },
+  different: { icon: 'diff-modified', color: 'gitDecoration.modifiedResourceForeground', label: 'different' },
+  onlyA: { icon: 'diff-removed', color: 'gitDecoration.deletedResourceForeground', label: 'only in A' },
+  onlyB: { icon: 'diff-added', color: 'gitDecoration.addedResourceForeground', label: 'only in B' },
+};
+
+/**
+ * The Comparison view: the two images, their aligned layers (shared runs
+ * collapsed, differing pairs with what differs in them), the changed files of
+ * the merged filesystems grouped by reason, and the config differences.
+ */
+export class ComparisonTreeProvider implements vscode.TreeDataProvider<ComparisonNode> {
+  private readonly changed = new vscode.EventEmitter<ComparisonNode | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private view: vscode.TreeView<ComparisonNode> | undefined;
+  private parents = new Map<string, ComparisonNode>();
+
+  constructor(
+    private readonly session: ComparisonSession,
+    private readonly decorations: ChangeDecorations,
+  ) {
+    session.onDidChange(() => this.refresh());
+  }
+
+  attach(view: vscode.TreeView<ComparisonNode>): void {
+    this.view = view;
+    this.updateMessage();
+  }
+
+  refresh(): void {
+    this.parents.clear();
+    this.decorations.clear('comparison');
+    this.updateMessage();
+    this.changed.fire(undefined);
+  }
+
+  /** Short names of A and B for titles: the tags alone when both are tags of one repository. */
+  names(): [string, string] {
+    const c = this.session.current;
+    return c ? displayNames(c.report.a.name, c.report.b.name) : ['A', 'B'];
+  }
+
+  getParent(n: ComparisonNode): ComparisonNode | undefined {
+    return this.parents.get(n.id);
+  }
+
+  getChildren(n?: ComparisonNode): ComparisonNode[] {
+    const c = this.session.current;
+    if (!c) return [];
+    const kids = this.childrenOf(c, n);
+    if (n) for (const k of kids) this.parents.set(k.id, n);
+    return kids;
+  }
+
+  private childrenOf(c: CurrentComparison, n?: ComparisonNode): ComparisonNode[] {
+    const r = c.report;
+    if (!n) {
+      const out: ComparisonNode[] = [
+        { kind: 'side', id: 'side:A', which: 'A' },
+        { kind: 'side', id: 'side:B', which: 'B' },
+        { kind: 'section', id: 'layers', section: 'layers' },
+        { kind: 'section', id: 'files', section: 'files' },
+      ];
+      if (r.config.some((x) => !x.field.startsWith('History['))) out.push({ kind: 'section', id: 'config', section: 'config' });
+      if (r.config.some((x) => x.field.startsWith('History['))) out.push({ kind: 'section', id: 'history', section: 'history' });
+      return out;
+    }
+    switch (n.kind) {
+      case 'section':
+        if (n.section === 'layers') return collapseRows(r.layers);
+        if (n.section === 'files') return groups(r.files, { kind: 'merged' }, 'files');
+        return r.config
+          .filter((x) => x.field.startsWith('History[') === (n.section === 'history'))
+          .map((change) => ({ kind: 'config', id: `${n.section}:${change.field}`, change }));
+      case 'shared':
+        return n.rows.map((row) => ({ kind: 'row', id: `row:${row.index}`, row }));
+      case 'row': {
+        const files = n.row.files ?? [];
+        const scope: ChangeScope = { kind: 'row', row: n.row.index };
+        const g = groups(files, scope, n.id);
+        // One group is no grouping: list its files directly.
+        return g.length === 1 ? (g[0] as GroupNode).files.map((file) => fileNode(file, scope, n.id)) : g;
+      }
+      case 'group':
+        return n.files.map((file) => fileNode(file, n.scope, n.id));
+      default:
+        return [];
+    }
+  }
+
+  getTreeItem(n: ComparisonNode): vscode.TreeItem {
+    const c = this.session.current!;
+    const r = c.report;
+    const [nameA, nameB] = this.names();
+    let item: vscode.TreeItem;
+    switch (n.kind) {
+      case 'side': {
+        const s = n.which === 'A' ? r.a : r.b;
+        item = new vscode.TreeItem(`${n.which}  ${s.name}`, vscode.TreeItemCollapsibleState.None);
+        item.description = `${s.id.slice(7, 19)} · ${s.layers} layers · ${humanSize(s.size)}${s.platform ? ` · ${s.platform}` : ''}`;
+        item.tooltip = `${n.which}: ${s.ref}\n${s.id}\nfrom ${s.source}`;
+        item.iconPath = new vscode.ThemeIcon('package');
+        item.contextValue = 'side';
+        break;
+      }
+      case 'section': {
+        const s = r.summary;
+        const title = { layers: 'Layers', files: 'Files', config: 'Config', history: 'History' }[n.section];
+        item = new vscode.TreeItem(title, n.section === 'history' ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.Expanded);
+        if (n.section === 'layers') {
+          const differ = s.layers.different + s.layers.onlyA + s.layers.onlyB;
+          item.description = `${s.layers.identical} shared, ${differ} differ`;
+          item.iconPath = new vscode.ThemeIcon('layers');
+        } else if (n.section === 'files') {
+          item.description = `${s.files.modified} modified, ${s.files.added} added, ${s.files.removed} removed`;
+          item.iconPath = new vscode.ThemeIcon('files');
+          if (r.files.length === 0) item.collapsibleState = vscode.TreeItemCollapsibleState.None;
+          if (r.ignored.length) item.tooltip = `Ignoring ${r.ignored.join(', ')}`;
+        } else {
+          const count = r.config.filter((x) => x.field.startsWith('History[') === (n.section === 'history')).length;
+          item.description = `${count} difference${count === 1 ? '' : 's'}`;
+          item.iconPath = new vscode.ThemeIcon(n.section === 'history' ? 'history' : 'settings-gear');
+        }
+        item.contextValue = `section ${n.section}`;
+        break;
+      }
+      case 'shared': {
+        const first = n.rows[0].index;
+        const last = n.rows[n.rows.length - 1].index;
+        const size = n.rows.reduce((t, x) => t + (x.a?.size ?? 0), 0);
+        item = new vscode.TreeItem(
+          n.rows.length === 1 ? `${two(first)} · ${oneLine(n.rows[0].a!.instruction)}` : `${two(first)}–${two(last)} · ${n.rows.length} shared layers`,
+          vscode.TreeItemCollapsibleState.Collapsed,
+        );
+        item.description = `identical · ${humanSize(size)}`;
+        item.iconPath = new vscode.ThemeIcon(STATUS.identical.icon, new vscode.ThemeColor(STATUS.identical.color));
+        item.tooltip = n.rows.map((x) => `${two(x.index)}  ${oneLine(x.a!.instruction)}`).join('\n');
+        item.contextValue = 'shared';
+        break;
+      }
+      case 'row': {
+        const row = n.row;
+        const side = row.a ?? row.b!;
+        const files = row.files?.length ?? 0;
+        item = new vscode.TreeItem(`${two(row.index)} · ${oneLine(side.instruction)}`, files ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+        const st = STATUS[row.status];
+        item.iconPath = new vscode.ThemeIcon(st.icon, new vscode.ThemeColor(st.color));
+        if (row.status === 'identical') item.description = `identical · ${humanSize(side.size)}`;
+        else if (row.status === 'different') item.description = `${humanSize(row.a!.size)} → ${humanSize(row.b!.size)} · ${files} file${files === 1 ? '' : 's'} differ${files === 1 ? 's' : ''}`;
+        else item.description = `${st.label} · ${humanSize(side.size)} · ${side.fileCount} files`;
+        item.tooltip = rowTooltip(row, nameA, nameB);
+        item.contextValue = row.status === 'identical' ? 'layerRow' : 'layerPair';
+        break;
+      }
+      case 'group': {
+        item = new vscode.TreeItem(capitalise(n.title), vscode.TreeItemCollapsibleState.Collapsed);
+        item.description = String(n.files.length);
+        item.iconPath = new vscode.ThemeIcon(GROUP_ICONS[n.key] ?? 'diff');
+        item.contextValue = 'group';
+        break;
+      }
+      case 'change': {
+        const f = n.file;
+        item = new vscode.TreeItem(basename(f.path), vscode.TreeItemCollapsibleState.None);
+        const dir = f.path.slice(0, f.path.lastIndexOf('/')) || '/';
+        const why = f.change === 'modified' ? describeChange(f) : f.change === 'added' ? `only in ${nameB}` : `only in ${nameA}`;
+        item.description = `${dir} · ${why}`;
+        const sides = changeSides(c.comparison.a, c.comparison.b, f, n.scope, [nameA, nameB]);
+        const uri = sides.present.uri.with({ view: n.scope.kind === 'row' ? `row${n.scope.row}` : 'comparison' }).toUri();
+        item.resourceUri = uri;
+        const mark: ChangeMark = f.change === 'added' ? 'added' : f.change === 'removed' ? 'deleted' : 'modified';
+        this.decorations.set('comparison', uri, mark, `${capitalise(f.change)}: ${why}`);
+        item.tooltip = fileTooltip(f, nameA, nameB);
+        item.iconPath = f.a?.type === 'dir' || f.b?.type === 'dir' ? vscode.ThemeIcon.Folder : vscode.ThemeIcon.File;
+        item.command = { command: 'containerCompare.openChanges', title: 'Open Changes', arguments: [n] };
+        item.contextValue = 'change file';
+        break;
+      }
+      case 'config': {
+        const x = n.change;
+        item = new vscode.TreeItem(x.field, vscode.TreeItemCollapsibleState.None);
+        item.description = `${show(x.a)} → ${show(x.b)}`;
+        const md = new vscode.MarkdownString(undefined, true);
+        md.appendMarkdown(`**${x.field}**\n\n${nameA}:`);
+        md.appendCodeblock(full(x.a), 'json');
+        md.appendMarkdown(`${nameB}:`);
+        md.appendCodeblock(full(x.b), 'json');
+        item.tooltip = md;
+        item.iconPath = new vscode.ThemeIcon(x.a === null ? 'diff-added' : x.b === null ? 'diff-removed' : 'diff-modified');
+        item.contextValue = 'config';
+        break;
+      }
+    }
+    item.id = n.id;
+    return item;
+  }
+
+  private updateMessage(): void {
+    if (!this.view) return;
+    const c = this.session.current;
+    if (!c) {
+      this.view.message = undefined;
+      this.view.description = undefined;
+      return;
+    }
+    const [a, b] = this.names();
+    this.view.description = `${a} ↔ ${b}`;
+    this.view.message = summaryLine(c);
+  }
+}
+
+/** "4 of 7 layers differ · 42 files differ (11 modified, 31 removed) · 3 config differences". */
+export function summaryLine(c: CurrentComparison): string {
+  const s = c.report.summary;
+  const rows = c.report.layers.length;
+  const differ = s.layers.different + s.layers.onlyA + s.layers.onlyB;
+  const files = s.files.modified + s.files.added + s.files.removed;
+  if (!differ && !files && !s.config) return 'The images are identical.';
+  const parts = [`${differ} of ${rows} layers differ`];
+  const detail = [s.files.modified && `${s.files.modified} modified`, s.files.added && `${s.files.added} added`, s.files.removed && `${s.files.removed} removed`].filter(Boolean);
+  parts.push(`${files} file${files === 1 ? '' : 's'} differ${files === 1 ? 's' : ''}${detail.length ? ` (${detail.join(', ')})` : ''}`);
+  if (s.config) parts.push(`${s.config} config difference${s.config === 1 ? '' : 's'}`);
+  return parts.join(' · ');
+}
+
+export function displayNames(a: string, b: string): [string, string] {
+  const split = (n: string) => {
+    const i = n.lastIndexOf(':');
+    return i > n.lastIndexOf('/') ? [n.slice(0, i), n.slice(i + 1)] : [n, ''];
+  };
+  const [ra, ta] = split(a);
+  const [rb, tb] = split(b);
+  return ra === rb && ta && tb && ta !== tb ? [ta, tb] : a === b ? [`A: ${a}`, `B: ${b}`] : [a, b];
+}
+
+function collapseRows(rows: ReportLayer[]): ComparisonNode[] {
+  const out: ComparisonNode[] = [];
+  for (const row of rows) {
+    const last = out[out.length - 1];
+    if (row.status === 'identical' && last?.kind === 'shared') last.rows.push(row);
+    else if (row.status === 'identical') out.push({ kind: 'shared', id: `shared:${row.index}`, rows: [row] });
+    else out.push({ kind: 'row', id: `row:${row.index}`, row });
+  }
+  return out;
+}
+
+function groups(files: readonly ReportFile[], scope: ChangeScope, parentId: string): ComparisonNode[] {
+  return groupFiles(files).map((g) => ({ kind: 'group', id: `${parentId}/group:${g.key}`, key: g.key, title: g.title, files: g.files, scope }));
+}
+
+function fileNode(file: ReportFile, scope: ChangeScope, parentId: string): FileNode {
+  return { kind: 'change', id: `${parentId}/file:${file.path}`, file, scope };
+}
+
+function rowTooltip(row: ReportLayer, nameA: string, nameB: string): vscode.MarkdownString {
+  const md = new vscode.MarkdownString(undefined, true);
+  const side = (label: string, s: ReportLayerSide) => {
+    md.appendMarkdown(`**${label}** layer ${two(s.index)} · ${humanSize(s.size)} · ${s.fileCount} files · ${s.builder}\n`);
+    md.appendCodeblock(s.createdBy || '(no history)', 'dockerfile');
+    md.appendMarkdown(`diffID \`${s.diffId}\`\n\n`);
+  };
+  if (row.a) side(nameA, row.a);
+  if (row.b) side(nameB, row.b);
+  if (row.status === 'different' && sameInstruction(row.a!, row.b!)) {
+    md.appendMarkdown('Same instruction on both sides, different result: the build did different work from the same Dockerfile line.');
+  }
+  return md;
+}
+
+function fileTooltip(f: ReportFile, nameA: string, nameB: string): string {
+  const side = (n: string, s: ReportFile['a']) =>
+    s ? `${n}: ${s.type}, mode ${s.mode}, owner ${s.uid}:${s.gid}, ${s.size} bytes${s.lineEndings && s.lineEndings !== 'none' ? `, ${s.lineEndings.toUpperCase()}` : ''}${s.linkTarget !== undefined ? ` → ${s.linkTarget}` : ''} (layer ${two(s.layer)})` : `${n}: absent`;
+  return [f.path, side(nameA, f.a), side(nameB, f.b), f.reasons.length ? `Differs in: ${f.reasons.join(', ')}` : ''].filter(Boolean).join('\n');
+}
+
+function show(v: unknown): string {
+  if (v === null || v === undefined) return '(none)';
+  const s = typeof v === 'string' ? v : JSON.stringify(v);
+  return s.length > 60 ? s.slice(0, 59) + '…' : s;
+}
+
+function full(v: unknown): string {
+  return v === null || v === undefined ? '(none)' : JSON.stringify(v, null, 2);
+}
