@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Every test tier, from a fresh Debian machine: installs and starts what the
-# tests need (Docker engine, skopeo, debootstrap base images), builds, then
-# runs lint, typecheck, unit and integration tests against the real engine.
+# tests need (Docker engine, skopeo, debootstrap base images, code-server and
+# Chromium), builds, then runs lint, typecheck, unit and integration tests
+# against the real engine, the extension-host suite inside a real VS Code,
+# and the workbench e2e suite (from this folder and from the packaged .vsix).
 # Prints one closing line "tests: N passed, N failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,6 +11,8 @@ log() { printf '\n== %s\n' "$*" >&2; }
 
 log "host set-up (Docker engine, skopeo, base images)"
 bash scripts/setup-host.sh
+log "VS Code set-up (code-server, Chromium)"
+bash scripts/setup-vscode.sh
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   log "npm ci"
@@ -36,6 +40,7 @@ tier() {
 }
 tier unit npx mocha 'test/unit/**/*.test.ts'
 tier integration npx mocha --timeout 600000 --slow 20000 'test/integration/**/*.test.ts'
+tier "VS Code (extension host, e2e, .vsix)" bash scripts/test-vscode.sh extension e2e vsix
 
 # grep finds nothing when no test failed: that is not an error of this script.
 passed=$( (grep -aoE '^ +[0-9]+ passing' "$results" || true) | awk '{s+=$1} END {print s+0}')

@@ -254,8 +254,8 @@ export async function runExtensionHostTests(o: ExtensionHostTestOptions): Promis
 }
 
 /** Opens a workbench window and resolves once the workbench and its activity bar are shown. */
-export async function openWorkbench(browser: Browser, server: CodeServer, o: WorkbenchOptions): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+export async function openWorkbench(browser: Browser, server: CodeServer, o: WorkbenchOptions & { viewport?: { width: number; height: number } }): Promise<Page> {
+  const page = await browser.newPage({ viewport: o.viewport ?? { width: 1280, height: 800 } });
   await page.goto(server.workbenchUrl(o));
   await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
   await page.locator('.part.activitybar').waitFor({ timeout: 60_000 });
@@ -272,7 +272,13 @@ export async function runCommand(page: Page, title: string): Promise<void> {
   const exact = new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
   const row = page.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: exact }) });
   await row.first().click();
-  await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
+  // Done when the palette is gone, or when the command opened its own quick input in its place.
+  // (A string: this file is type-checked without the DOM library.)
+  await page.waitForFunction(`(() => {
+    const widget = document.querySelector('.quick-input-widget');
+    const value = widget?.querySelector('input')?.value ?? '';
+    return !widget || widget.style.display === 'none' || !value.startsWith('>');
+  })()`);
 }
 
 /** Saves a PNG under test-results/screenshots/ and returns its path. */

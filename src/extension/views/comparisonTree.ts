@@ -5,7 +5,7 @@ import { humanSize } from '../../core/units';
 import { changeSides, type ChangeScope } from '../changeSides';
 import type { ComparisonSession, CurrentComparison } from '../comparisonSession';
 import type { ChangeDecorations, ChangeMark } from './decorations';
-import { basename, capitalise, oneLine, two } from './labels';
+import { basename, capitalise, layerTitle, two } from './labels';
 
 export interface SideNode {
   kind: 'side';
@@ -195,12 +195,12 @@ export class ComparisonTreeProvider implements vscode.TreeDataProvider<Compariso
         const last = n.rows[n.rows.length - 1].index;
         const size = n.rows.reduce((t, x) => t + (x.a?.size ?? 0), 0);
         item = new vscode.TreeItem(
-          n.rows.length === 1 ? `${two(first)} · ${oneLine(n.rows[0].a!.instruction)}` : `${two(first)}–${two(last)} · ${n.rows.length} shared layers`,
+          n.rows.length === 1 ? `${two(first)} · ${layerTitle(n.rows[0].a!.instruction)}` : `${two(first)}–${two(last)} · ${n.rows.length} shared layers`,
           vscode.TreeItemCollapsibleState.Collapsed,
         );
         item.description = `identical · ${humanSize(size)}`;
         item.iconPath = new vscode.ThemeIcon(STATUS.identical.icon, new vscode.ThemeColor(STATUS.identical.color));
-        item.tooltip = n.rows.map((x) => `${two(x.index)}  ${oneLine(x.a!.instruction)}`).join('\n');
+        item.tooltip = n.rows.map((x) => `${two(x.index)}  ${layerTitle(x.a!.instruction)}`).join('\n');
         item.contextValue = 'shared';
         break;
       }
@@ -208,7 +208,7 @@ export class ComparisonTreeProvider implements vscode.TreeDataProvider<Compariso
         const row = n.row;
         const side = row.a ?? row.b!;
         const files = row.files?.length ?? 0;
-        item = new vscode.TreeItem(`${two(row.index)} · ${oneLine(side.instruction)}`, files ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+        item = new vscode.TreeItem(`${two(row.index)} · ${layerTitle(side.instruction)}`, files ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
         const st = STATUS[row.status];
         item.iconPath = new vscode.ThemeIcon(st.icon, new vscode.ThemeColor(st.color));
         if (row.status === 'identical') item.description = `identical · ${humanSize(side.size)}`;

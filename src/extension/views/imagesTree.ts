@@ -10,7 +10,7 @@ import type { EngineService } from '../engineService';
 import { ImageUri } from '../fs/imageUri';
 import { withProgress } from '../progress';
 import type { ChangeDecorations, ChangeMark } from './decorations';
-import { basename, escapeMd, oneLine, two } from './labels';
+import { basename, escapeMd, layerTitle, two } from './labels';
 import { buildPathTree, type PathFolder } from './pathTree';
 
 /** A repository of the engine ("cc-example/php-fcgid"), or the untagged images, or images opened from files. */
@@ -163,7 +163,7 @@ export class ImagesTreeProvider implements vscode.TreeDataProvider<ImagesNode> {
       }
       case 'layer': {
         const l = n.layer;
-        const item = new vscode.TreeItem(`${two(l.index)} · ${oneLine(l.instruction)}`, n.image.indexes[l.index].length > 0 ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+        const item = new vscode.TreeItem(`${two(l.index)} · ${layerTitle(l.instruction)}`, n.image.indexes[l.index].length > 0 ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
         item.description = `${humanSize(l.size)} · ${l.fileCount} file${l.fileCount === 1 ? '' : 's'}`;
         item.tooltip = layerTooltip(l);
         item.iconPath = new vscode.ThemeIcon('layers');

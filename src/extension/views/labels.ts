@@ -7,10 +7,20 @@ export function basename(p: string): string {
   return p.slice(p.lastIndexOf('/') + 1) || '/';
 }
 
-/** A Dockerfile instruction on one line, cut to what a tree row can show. */
-export function oneLine(s: string, max = 120): string {
+/** Any text on one line, cut to what a tree row can show. */
+function oneLine(s: string, max = 120): string {
   const t = s.replace(/\s+/g, ' ').trim();
   return t.length > max ? t.slice(0, max - 1) + '…' : t;
+}
+
+/**
+ * A layer's instruction as a tree row shows it. The classic builder records a
+ * COPY as the hash of what it copied ("COPY file:3794…c0 /etc/x.conf"): in a
+ * narrow view the destination says more, so the hash goes (the tooltip keeps
+ * the whole created_by).
+ */
+export function layerTitle(instruction: string): string {
+  return oneLine(instruction.replace(/^(COPY|ADD) ((?:--\S+ )*)(?:file|dir|multi):[0-9a-f]+…? /, '$1 $2→ '));
 }
 
 export function capitalise(s: string): string {
