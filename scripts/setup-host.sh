@@ -20,21 +20,8 @@ die() { printf 'setup-host: error: %s\n' "$*" >&2; exit 1; }
 
 [ "$(id -u)" = 0 ] || die "must run as root (installs packages, starts dockerd)"
 
-APT_LOG=/tmp/cc-setup-apt.log
-apt_updated=0
-# apt's chatter goes to $APT_LOG; it is shown only when a step fails.
-apt_run() {
-  "$@" >>"$APT_LOG" 2>&1 || { tail -n 20 "$APT_LOG" >&2; die "failed: $* (full log: $APT_LOG)"; }
-}
-apt_install() {
-  if [ "$apt_updated" = 0 ]; then
-    log "apt-get update"
-    apt_run apt-get update
-    apt_updated=1
-  fi
-  log "apt-get install $*"
-  apt_run env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$@"
-}
+# shellcheck source=scripts/apt.sh
+source "$(dirname "${BASH_SOURCE[0]}")/apt.sh"
 
 docker_up() { docker info >/dev/null 2>&1; }
 

@@ -26,21 +26,8 @@ die() { printf 'setup-vscode: error: %s\n' "$*" >&2; exit 1; }
 
 [ "$(id -u)" = 0 ] || die "must run as root (installs Debian packages)"
 
-APT_LOG=/tmp/cc-setup-apt.log
-apt_updated=0
-# apt's chatter goes to $APT_LOG; it is shown only when a step fails.
-apt_run() {
-  "$@" >>"$APT_LOG" 2>&1 || { tail -n 20 "$APT_LOG" >&2; die "failed: $* (full log: $APT_LOG)"; }
-}
-apt_install() {
-  if [ "$apt_updated" = 0 ]; then
-    log "apt-get update"
-    apt_run apt-get update
-    apt_updated=1
-  fi
-  log "apt-get install $*"
-  apt_run env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$@"
-}
+# shellcheck source=scripts/apt.sh
+source "$(dirname "${BASH_SOURCE[0]}")/apt.sh"
 
 # `--version` answers without starting a server; a half-finished install fails it.
 # --config /dev/null: without it code-server writes ~/.config/code-server/config.yaml.
