@@ -8,6 +8,8 @@ export type ErrorReason =
   | 'unknownImage' // the reference names nothing the source has
   | 'daemonUnreachable' // no Docker-compatible engine answered
   | 'daemon' // the engine answered with an error
+  | 'registry' // a registry could not be reached, or answered with an error (retries spent, TLS, a download cut short)
+  | 'unauthorized' // a registry refused the credentials used, or wants some and none were found (401/403)
   | 'badArchive' // corrupt, truncated or not an image archive
   | 'hostileArchive' // traversal, escaping links, absurd sizes
   | 'unsupported' // a valid input we cannot read (media type, platform)

@@ -8,7 +8,9 @@ import { CompareError, messageOf, throwIfAborted } from './errors';
 import { historySteps } from './history';
 import { hostPlatform, selectImage, type LayoutImage, type Platform } from './layout';
 import type { FileEntry, ImageConfig, ImageModel, LayerInfo, SourceKind } from './model';
-import { parseReference, type ImageRef } from './reference';
+import { parseImageReference, type ImageRef } from './reference';
+import { readRegistryImage, RegistryClient, type RegistryOptions } from './registry';
+import { Transport } from './registryTransport';
 
 export interface LoadProgress {
   /** What is happening, for a status line: "Exporting 2 images from unix:///var/run/docker.sock". */
@@ -27,20 +29,37 @@ export interface LoadOptions {
   needBytes?: boolean;
   onProgress?: (p: LoadProgress) => void;
   /** Told once per source whether it had to be read or came from the cache (for tests and --debug). */
-  onSource?: (s: { ref: string; action: 'export' | 'read' | 'cache' }) => void;
+  onSource?: (s: { ref: string; action: 'export' | 'read' | 'cache' | 'download' }) => void;
+  /**
+   * Plain references (`host:5000/app:ci`, what would name a daemon image) name
+   * images in a registry: true for every reference, or one flag per reference.
+   * `registry://HOST[:PORT]/REPO:TAG` is always a registry image.
+   */
+  remote?: boolean | readonly boolean[];
+  /** How registries are reached: insecure hosts, extra CAs, the docker config for credentials, retries. */
+  registry?: RegistryOptions;
+  /**
+   * Only these layers' bytes are needed (by diffID; to read a file of one
+   * layer): a registry image fetches just these. Local sources read every
+   * layer's bytes then, as with needBytes.
+   */
+  needLayerBytes?: readonly string[];
 }
 
 /**
  * Loads images by reference with every layer indexed. Daemon images whose
  * layers and config are all cached are not exported at all (inspect gives
  * the diffIDs); the others are exported together in one export, so layers
- * they share cross the socket once. Archives and layouts are read once each,
- * however many references point into them.
+ * they share cross the socket once. Registry images download only the
+ * layers whose diffID is not indexed yet. Archives and layouts are read once
+ * each, however many references point into them.
  */
-export async function loadImages(refs: readonly string[], opts: LoadOptions): Promise<ImageModel[]> {
-  const parsed = refs.map(parseReference);
-  const platform = opts.platform ?? hostPlatform();
+export async function loadImages(refs: readonly string[], options: LoadOptions): Promise<ImageModel[]> {
+  const remote = (i: number) => (Array.isArray(options.remote) ? !!options.remote[i] : options.remote === true);
+  const parsed = refs.map((r, i) => parseImageReference(r, { remote: remote(i) }));
+  const platform = options.platform ?? hostPlatform();
   const out: Array<ImageModel | undefined> = new Array(refs.length);
+  const opts = options.needLayerBytes?.length && !options.needBytes ? { ...options, needBytes: true } : options;
 
   const daemonIdx = parsed.flatMap((r, i) => (r.kind === 'daemon' ? [i] : []));
   if (daemonIdx.length) {
@@ -82,17 +101,41 @@ export async function loadImages(refs: readonly string[], opts: LoadOptions): Pr
     }
   }
 
+  // Registry images, after the daemon's (whose export may have indexed layers they share), one at a time
+  // so that a layer two of them share is downloaded once; one client per registry keeps its login.
+  const registryIdx = parsed.flatMap((r, i) => (r.kind === 'registry' ? [i] : []));
+  if (registryIdx.length) {
+    const transport = new Transport(options.registry);
+    const clients = new Map<string, RegistryClient>();
+    const need = options.needBytes ? ALL : options.needLayerBytes?.length ? new Set(options.needLayerBytes) : undefined;
+    try {
+      for (const i of registryIdx) {
+        throwIfAborted(opts.signal);
+        const r = parsed[i] as Extract<ImageRef, { kind: 'registry' }>;
+        let client = clients.get(r.registry);
+        if (!client) clients.set(r.registry, (client = new RegistryClient(r.registry, transport, options.registry)));
+        const got = await readRegistryImage(client, r, { cache: opts.cache, platform, signal: opts.signal, needBytes: need, onProgress: opts.onProgress }, options.registry?.concurrency);
+        const model = await toModel(r, 'registry', r.name, [r.name], got.image, got.contents, opts);
+        model.repoDigest = `${r.registry}/${r.repository}@${got.manifestDigest}`;
+        out[i] = model;
+        opts.onSource?.({ ref: refs[i], action: got.downloadedLayers ? 'download' : 'cache' });
+      }
+    } finally {
+      transport.close();
+    }
+  }
+
   // Archives and layouts: group references by file so each is read once.
   const groups = new Map<string, number[]>();
   parsed.forEach((r, i) => {
-    if (r.kind !== 'daemon') groups.set(`${r.kind}\0${r.path}`, [...(groups.get(`${r.kind}\0${r.path}`) ?? []), i]);
+    if (r.kind !== 'daemon' && r.kind !== 'registry') groups.set(`${r.kind}\0${r.path}`, [...(groups.get(`${r.kind}\0${r.path}`) ?? []), i]);
   });
   for (const idx of groups.values()) {
     throwIfAborted(opts.signal);
-    const r = parsed[idx[0]] as Exclude<ImageRef, { kind: 'daemon' }>;
+    const r = parsed[idx[0]] as LocalRef;
     const contents = await readSource(r, platform, opts);
     for (const i of idx) {
-      const ri = parsed[i] as Exclude<ImageRef, { kind: 'daemon' }>;
+      const ri = parsed[i] as LocalRef;
       const where = ri.path;
       const image = selectImage(contents.images, ri.name, where);
       out[i] = await toModel(ri, sourceKind(ri), ri.name ?? image.names[0] ?? basename(ri.path), image.names, image, contents, opts);
@@ -102,11 +145,14 @@ export async function loadImages(refs: readonly string[], opts: LoadOptions): Pr
   return out as ImageModel[];
 }
 
+/** An archive or a layout on this machine. */
+type LocalRef = Exclude<ImageRef, { kind: 'daemon' | 'registry' }>;
+
 function sourceKind(r: ImageRef): SourceKind {
   return r.kind === 'oci' ? 'oci' : r.kind === 'oci-archive' ? 'oci-archive' : 'docker-archive';
 }
 
-async function readSource(r: Exclude<ImageRef, { kind: 'daemon' }>, platform: Platform, opts: LoadOptions): Promise<ArchiveContents> {
+async function readSource(r: LocalRef, platform: Platform, opts: LoadOptions): Promise<ArchiveContents> {
   const base = { where: r.path, platform, cache: opts.cache, signal: opts.signal, needBytes: opts.needBytes ? ALL : undefined };
   const st = await stat(r.path).catch((e: NodeJS.ErrnoException) => {
     throw new CompareError(e.code === 'ENOENT' ? 'unknownImage' : 'io', `${r.raw}: cannot open ${r.path} (${e.code ?? messageOf(e)})`);

@@ -65,7 +65,7 @@ export interface LayerInfo {
   fileCount: number;
 }
 
-export type SourceKind = 'daemon' | 'docker-archive' | 'oci' | 'oci-archive';
+export type SourceKind = 'daemon' | 'docker-archive' | 'oci' | 'oci-archive' | 'registry';
 
 /** Subset of the OCI image config we read; unknown fields are kept as they are. */
 export interface ImageConfig {
@@ -107,6 +107,8 @@ export interface ImageModel {
   id: string;
   source: SourceKind;
   repoTags: string[];
+  /** For registry images: HOST/REPO@sha256:… of the manifest that was read, to fetch exactly this image again. */
+  repoDigest?: string;
   config: ImageConfig;
   layers: LayerInfo[];
   history: HistoryStep[];

@@ -1,11 +1,13 @@
 import { CompareError } from './errors';
+import { formatRegistryName, parseRegistryName, type RegistryName } from './registryName';
 
 /** Where an image comes from, parsed from the reference syntax shared by the CLI and the extension. */
 export type ImageRef =
   | { kind: 'daemon'; raw: string; name: string }
   | { kind: 'docker-archive'; raw: string; path: string; name?: string }
   | { kind: 'oci'; raw: string; path: string; name?: string }
-  | { kind: 'oci-archive'; raw: string; path: string; name?: string };
+  | { kind: 'oci-archive'; raw: string; path: string; name?: string }
+  | ({ kind: 'registry'; raw: string; name: string } & RegistryName);
 
 const PREFIXES = ['docker-archive', 'oci-archive', 'oci', 'docker-daemon', 'daemon'] as const;
 // Loose on purpose: the daemon is the judge of what it knows; this only keeps obvious garbage out.
@@ -13,14 +15,21 @@ const DAEMON_REF = /^[A-Za-z0-9][A-Za-z0-9._\-/:@+]*$/;
 
 /**
  * Parses `name:tag` / image id (daemon), `docker-archive:PATH[:name:tag]`,
- * `oci:DIR[:tag]`, `oci-archive:PATH[:tag]`. A bare path (starting with /,
- * ./ or ../, or ending in .tar / .tar.gz) is read as an archive of either layout.
+ * `oci:DIR[:tag]`, `oci-archive:PATH[:tag]`, `registry://HOST[:PORT]/REPO[:TAG|@DIGEST]`.
+ * A bare path (starting with /, ./ or ../, or ending in .tar / .tar.gz) is
+ * read as an archive of either layout.
  */
 export function parseReference(raw: string): ImageRef {
+  return parseImageReference(raw, {});
+}
+
+/** parseReference, with `remote`: a plain name (what would go to the daemon) names an image in a registry. */
+export function parseImageReference(raw: string, opts: { remote?: boolean }): ImageRef {
   const ref = raw.trim();
   if (!ref) throw new CompareError('badReference', 'Empty image reference');
-  if (/^registry:\/\//.test(ref) || /^(https?|ssh):\/\//.test(ref)) {
-    throw new CompareError('unsupported', `"${ref}": registry references are not supported yet; pull the image or docker save it first`);
+  if (ref.startsWith('registry://')) return registry(ref, ref.slice('registry://'.length));
+  if (/^(https?|ssh):\/\//.test(ref)) {
+    throw new CompareError('unsupported', `"${ref}": URLs are not image references; for an image in a registry write registry://HOST[:PORT]/REPO:TAG`);
   }
   for (const prefix of PREFIXES) {
     if (!ref.startsWith(prefix + ':')) continue;
@@ -33,7 +42,12 @@ export function parseReference(raw: string): ImageRef {
   if (/^(\/|\.\.?\/)/.test(ref) || /\.(tar|tar\.gz|tgz)$/.test(ref)) {
     return { kind: 'docker-archive', raw: ref, path: ref };
   }
-  return daemon(ref, ref);
+  return opts.remote ? registry(ref, ref) : daemon(ref, ref);
+}
+
+function registry(raw: string, name: string): ImageRef {
+  const n = parseRegistryName(name, raw);
+  return { kind: 'registry', raw, name: formatRegistryName(n), ...n };
 }
 
 function daemon(raw: string, name: string): ImageRef {

@@ -14,11 +14,13 @@ describe('parseReference', () => {
     ['oci:/srv/layout:v1', { kind: 'oci', path: '/srv/layout', name: 'v1' }],
     ['oci-archive:img.tar:v2', { kind: 'oci-archive', path: 'img.tar', name: 'v2' }],
     ['./saved.tar', { kind: 'docker-archive', path: './saved.tar' }],
+    ['registry://host.example:5000/team/app:ci', { kind: 'registry', name: 'host.example:5000/team/app:ci', registry: 'host.example:5000', repository: 'team/app', tag: 'ci' }],
+    ['registry://localhost/app', { kind: 'registry', name: 'localhost/app:latest', registry: 'localhost', repository: 'app', tag: 'latest' }],
   ];
   for (const [raw, want] of ok) {
     it(`parses ${raw}`, () => assert.deepEqual({ ...parseReference(raw), raw: undefined }, { ...want, raw: undefined }));
   }
-  for (const bad of ['', '  ', 'has space:1', 'docker-archive:', 'registry://host/app:1']) {
+  for (const bad of ['', '  ', 'has space:1', 'docker-archive:', 'registry://host.example/App:1', 'registry://h.example:5000/', 'https://h.example/app:1']) {
     it(`rejects "${bad}" with a CompareError`, () => {
       assert.throws(() => parseReference(bad), (e: unknown) => e instanceof CompareError && /reference|path|registry/i.test(e.message));
     });
