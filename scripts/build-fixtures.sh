@@ -2,7 +2,8 @@
 # Builds every fixture image the integration tests use, with the classic
 # builder (what this engine + CLI use; BuildKit needs buildx, absent here).
 #
-#   scripts/build-fixtures.sh [NAME...]     NAME: modes crlf owner symlink whiteout layers php-fcgid
+#   scripts/build-fixtures.sh [NAME...]     NAME: modes crlf owner symlink whiteout layers startfail
+#                                           noisylogs php-fcgid
 #                                           (default: all)
 #
 # Tiny pairs (test/fixtures/images/NAME, FROM container-compare/busybox:latest):
@@ -23,7 +24,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 FIXTURES=$ROOT/test/fixtures
 # 2024-01-01T00:00:00Z: COPY keeps source mtimes, so pin them.
 FIXED_MTIME=@1704067200
-ALL=(modes crlf owner symlink whiteout layers php-fcgid)
+ALL=(modes crlf owner symlink whiteout layers startfail noisylogs php-fcgid)
 
 log() { printf 'build-fixtures: %s\n' "$*" >&2; }
 die() { printf 'build-fixtures: error: %s\n' "$*" >&2; exit 1; }
@@ -61,6 +62,11 @@ build() {
 # Per-pair tweaks of the staged context, before the build.
 prepare_modes() { if [ "$1" = a ]; then chmod 0755 "$2/run.sh"; else chmod 0644 "$2/run.sh"; fi; }
 prepare_crlf() { if [ "$1" = b ]; then to_crlf "$2/config.ini"; fi; }
+# The classic CRLF shebang: b's entrypoint starts with "#!/bin/sh\r".
+prepare_startfail() {
+  chmod 0755 "$2/entrypoint.sh"
+  if [ "$1" = b ]; then to_crlf "$2/entrypoint.sh"; fi
+}
 
 # a is built before b on purpose: b then reuses a's cached layers, so the
 # layers the Dockerfiles share are byte-identical (same diffID) in both images.
@@ -110,7 +116,7 @@ names=("$@")
 for name in "${names[@]}"; do
   case $name in
     php-fcgid) build_php_example ;;
-    modes | crlf | owner | symlink | whiteout | layers) build_pair "$name" ;;
+    modes | crlf | owner | symlink | whiteout | layers | startfail | noisylogs) build_pair "$name" ;;
     *) die "unknown fixture '$name' (known: ${ALL[*]})" ;;
   esac
 done

@@ -1,5 +1,5 @@
-// Bundles with esbuild: the CLI and the extension (one file each, no
-// node_modules at run time), and the extension-host test suite.
+// Bundles with esbuild: the CLI, the extension and its webviews (one file
+// each, no node_modules at run time), and the extension-host test suite.
 //
 //   node scripts/build.mjs            dist/ (what ships) and out/test/ (extension-host tests)
 //   node scripts/build.mjs --dist     dist/ only (packaging)
@@ -36,6 +36,8 @@ const builds = [
   build({ ...common, entryPoints: ['src/cli/index.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' }, plugins: [dockerodeApart] }),
   build({ ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: [...common.external, 'vscode'], plugins: [dockerodeApart] }),
   build({ ...common, entryPoints: ['node_modules/dockerode/lib/docker.js'], outfile: 'dist/dockerode.js' }),
+  // The panels' browser code: one ES module each, @vscode-elements (lit) bundled in.
+  build({ ...common, platform: 'browser', format: 'esm', target: 'chrome120', define: {}, external: [], entryPoints: ['webview/runPanel.ts'], outdir: 'dist/webview' }),
 ];
 
 if (!process.argv.includes('--dist')) {

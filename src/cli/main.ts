@@ -9,10 +9,15 @@ import { parsePlatform } from '../core/layout';
 import { loadImages, type LoadOptions } from '../core/loader';
 import { evaluateGate, parseGateKinds, toReport } from '../core/report';
 import { parseSize } from '../core/units';
+import { parseReference } from '../core/reference';
+import { DEFAULT_RUN_OPTIONS, type RunOptions } from '../core/runModel';
+import type { ImageModel } from '../core/model';
 import { renderLayers, renderListing, renderMarkdown, renderText } from './format';
 import { Progress } from './progress';
+import { renderRun, safeJson } from './runFormat';
 import type * as DaemonClientModule from '../docker/daemonClient';
 import type * as EndpointModule from '../docker/endpoint';
+import type * as RunPairModule from '../docker/runPair';
 
 export const EXIT_SAME = 0;
 export const EXIT_DIFFERENT = 1;
@@ -23,6 +28,8 @@ const USAGE = `Usage:
   container-compare layers IMAGE [--json]
   container-compare ls IMAGE [PATH] [--layer N] [--json]
   container-compare cat IMAGE PATH [--layer N]
+  container-compare run A B [--port P] [--http PATH] [--probe CMD]... [--duration S] [--quiet S]
+                            [--env K=V]... [--cmd CMD] [--entrypoint CMD] [--bind ADDR] [--no-presets] [--json]
 
 Images: name:tag or an image id (Docker engine), docker-archive:PATH[:name:tag],
         oci:DIR[:tag], oci-archive:PATH[:tag]
@@ -38,7 +45,19 @@ Options:
   --max-changes N     exit 0 while at most N counted differences (default 0)
   --debug             stack traces on errors
 
-Exit codes: 0 no difference (or within --fail-on/--max-changes), 1 differences, 2 error.
+Run (one container per image, the same way; always removed afterwards):
+  --port P            container port to publish, e.g. 80 or 8080/tcp (default: the lowest TCP port A, else B, exposes)
+  --bind ADDR         host address the port is published on (default 127.0.0.1)
+  --http PATH         GET PATH (e.g. /) on both published ports and compare the answers
+  --probe CMD         a command run with sh -c in both containers after startup (repeatable)
+  --no-presets        do not run the probes chosen by what the images contain (apache2ctl -M, php -m, env, id...)
+  --quiet S           startup ends after S seconds without output (default ${DEFAULT_RUN_OPTIONS.quietMs / 1000})
+  --duration S        ...or after S seconds at most (default ${DEFAULT_RUN_OPTIONS.maxMs / 1000})
+  --env K=V           set in both containers (repeatable)
+  --cmd CMD           replace both images' CMD (words as a shell splits them, or a JSON array)
+  --entrypoint CMD    replace both images' ENTRYPOINT (same syntax)
+
+Exit codes: 0 no difference (or within --fail-on/--max-changes), 1 differences, 2 error (or cancelled).
 `;
 
 const OPTIONS = {
@@ -52,6 +71,16 @@ const OPTIONS = {
   platform: { type: 'string' },
   'cache-dir': { type: 'string' },
   'cache-size': { type: 'string' },
+  port: { type: 'string' },
+  bind: { type: 'string' },
+  http: { type: 'string' },
+  probe: { type: 'string', multiple: true },
+  'no-presets': { type: 'boolean' },
+  quiet: { type: 'string' },
+  duration: { type: 'string' },
+  env: { type: 'string', multiple: true },
+  cmd: { type: 'string' },
+  entrypoint: { type: 'string' },
   debug: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
@@ -80,16 +109,18 @@ export async function run(argv: string[], io: Io = { stdout: process.stdout, std
     }
     const progress = new Progress(io.stderr);
     const cache = await Cache.open(values['cache-dir'] ?? defaultCacheDir(io.env), values['cache-size'] === undefined ? DEFAULT_MAX_LAYER_BYTES : parseSize(values['cache-size'], '--cache-size'));
+    let client: DaemonClientModule.DaemonClient | undefined;
+    const daemon = (): DaemonClientModule.DaemonClient => {
+      // Loaded on demand: archives and warm runs should not pay for the Docker client's start-up.
+      /* eslint-disable @typescript-eslint/no-require-imports */
+      const { DaemonClient } = require('../docker/daemonClient') as typeof DaemonClientModule;
+      const { resolveEndpoint } = require('../docker/endpoint') as typeof EndpointModule;
+      /* eslint-enable @typescript-eslint/no-require-imports */
+      return (client ??= new DaemonClient(resolveEndpoint({ host: values.host, env: io.env })));
+    };
     const load: LoadOptions = {
       cache,
-      daemon: async () => {
-        // Loaded on demand: archives and warm runs should not pay for the Docker client's start-up.
-        /* eslint-disable @typescript-eslint/no-require-imports */
-        const { DaemonClient } = require('../docker/daemonClient') as typeof DaemonClientModule;
-        const { resolveEndpoint } = require('../docker/endpoint') as typeof EndpointModule;
-        /* eslint-enable @typescript-eslint/no-require-imports */
-        return new DaemonClient(resolveEndpoint({ host: values.host, env: io.env }));
-      },
+      daemon,
       platform: values.platform ? parsePlatform(values.platform) : undefined,
       signal,
       onProgress: (p) => progress.update(p),
@@ -147,6 +178,37 @@ export async function run(argv: string[], io: Io = { stdout: process.stdout, std
           await pipeline(await readImageFile(cache, image, file), io.stdout, { end: false });
           return 0;
         }
+        case 'run': {
+          need(args, 2, 'run A B');
+          const options = runOptions(values);
+          for (const ref of args) {
+            const kind = parseReference(ref).kind;
+            if (kind !== 'daemon') {
+              const fix = kind === 'registry' ? 'docker pull it first' : 'docker load it first';
+              throw new CompareError('badArgument', `run starts containers, so its images must be in the Docker engine; ${ref} is ${kind === 'registry' ? 'in a registry' : 'an archive or layout'} (${fix})`);
+            }
+          }
+          const images = (await loadImages(args, load)) as [ImageModel, ImageModel];
+          progress.done();
+          // eslint-disable-next-line @typescript-eslint/no-require-imports
+          const { runPair } = require('../docker/runPair') as typeof RunPairModule;
+          exitGuard.active++;
+          let report;
+          try {
+            report = await runPair(daemon(), images, [args[0], args[1]], options, {
+              signal,
+              onEvent: (e) => {
+                if (e.type === 'phase') progress.update({ message: e.message });
+              },
+            });
+          } finally {
+            exitGuard.active--;
+            progress.done();
+          }
+          for (const side of [report.a, report.b]) if (side.cleanupError) io.stderr.write(`container-compare: warning: ${side.cleanupError}\n`);
+          io.stdout.write(values.json ? safeJson(report) + '\n' : renderRun(report));
+          return report.differ ? EXIT_DIFFERENT : EXIT_SAME;
+        }
         default:
           throw usage(`unknown command "${command}"`);
       }
@@ -160,7 +222,9 @@ export async function run(argv: string[], io: Io = { stdout: process.stdout, std
 
 function reportError(e: unknown, io: Io, debug: boolean): number {
   if (isCompareError(e) && e.reason === 'cancelled') {
-    io.stderr.write('container-compare: cancelled\n');
+    // "Cancelled. Also: could not remove ...": what cleaning up left behind is worth saying.
+    const also = e.message.startsWith('Cancelled. ') ? ` (${e.message.slice('Cancelled. '.length)})` : '';
+    io.stderr.write(`container-compare: cancelled${also}\n`);
     return EXIT_ERROR;
   }
   const known = isCompareError(e) || (e as { code?: string })?.code?.startsWith('ERR_PARSE_ARGS');
@@ -169,6 +233,86 @@ function reportError(e: unknown, io: Io, debug: boolean): number {
   else if (!known) io.stderr.write('Run again with --debug for details.\n');
   return EXIT_ERROR;
 }
+
+/**
+ * While above zero, a run's containers are being used or removed: the
+ * process entry point (index.ts) then lets a second Ctrl-C wait for the
+ * removal instead of exiting over it.
+ */
+export const exitGuard = { active: 0 };
+
+type Values = ReturnType<typeof parseArgs<{ args: string[]; options: typeof OPTIONS; allowPositionals: true; strict: true }>>['values'];
+
+function runOptions(values: Values): RunOptions {
+  const seconds = (s: string | undefined, flag: string, fallback: number): number => {
+    if (s === undefined) return fallback;
+    if (!/^\d+(\.\d+)?$/.test(s) || Number(s) <= 0) throw new CompareError('badArgument', `${flag} expects a number of seconds above 0, got "${s}"`);
+    return Math.round(Number(s) * 1000);
+  };
+  for (const kv of values.env ?? []) {
+    if (!/^[^=\s]+=/.test(kv)) throw new CompareError('badArgument', `--env expects KEY=VALUE, got "${kv}"`);
+  }
+  const http = values.http;
+  if (http !== undefined && !http.startsWith('/')) throw new CompareError('badArgument', `--http expects a path starting with /, got "${http}"`);
+  return {
+    ...(values.cmd !== undefined ? { cmd: parseCommand(values.cmd, '--cmd') } : {}),
+    ...(values.entrypoint !== undefined ? { entrypoint: parseCommand(values.entrypoint, '--entrypoint') } : {}),
+    ...(values.env?.length ? { env: values.env } : {}),
+    ...(values.port !== undefined ? { port: values.port } : {}),
+    ...(values.bind !== undefined ? { bindAddress: values.bind } : {}),
+    quietMs: seconds(values.quiet, '--quiet', DEFAULT_RUN_OPTIONS.quietMs),
+    maxMs: seconds(values.duration, '--duration', DEFAULT_RUN_OPTIONS.maxMs),
+    presets: !values['no-presets'],
+    probes: values.probe ?? [],
+    ...(http !== undefined ? { httpPath: http } : {}),
+  };
+}
+
+/** A command line as a POSIX shell splits it (quotes, backslashes; no expansion), or a JSON array of strings. */
+export function parseCommand(text: string, flag: string): string[] {
+  const t = text.trim();
+  if (t.startsWith('[')) {
+    let v: unknown;
+    try {
+      v = JSON.parse(t);
+    } catch {
+      v = undefined;
+    }
+    if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw new CompareError('badArgument', `${flag}: a JSON array of strings was expected, got ${t}`);
+    return v as string[];
+  }
+  const words: string[] = [];
+  let word: string | undefined;
+  for (let i = 0; i < t.length; i++) {
+    const c = t[i];
+    if (c === "'") {
+      const end = t.indexOf("'", i + 1);
+      if (end < 0) throw new CompareError('badArgument', `${flag}: unterminated ' in ${t}`);
+      word = (word ?? '') + t.slice(i + 1, end);
+      i = end;
+    } else if (c === '"') {
+      let j = i + 1;
+      let part = '';
+      for (; j < t.length && t[j] !== '"'; j++) {
+        if (t[j] === '\\' && j + 1 < t.length && '"\\$`'.includes(t[j + 1])) j++;
+        part += t[j];
+      }
+      if (j >= t.length) throw new CompareError('badArgument', `${flag}: unterminated " in ${t}`);
+      word = (word ?? '') + part;
+      i = j;
+    } else if (c === '\\' && i + 1 < t.length) {
+      word = (word ?? '') + t[++i];
+    } else if (/\s/.test(c)) {
+      if (word !== undefined) words.push(word);
+      word = undefined;
+    } else word = (word ?? '') + c;
+  }
+  if (word !== undefined) words.push(word);
+  if (words.length === 0) throw new CompareError('badArgument', `${flag} is empty`);
+  return words;
+}
+
+/** Whether an image's merged filesystem has a path (following symlinks), for the probe presets. */
 
 function need(args: string[], n: number, what: string): void {
   if (args.length !== n) throw usage(what);

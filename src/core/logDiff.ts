@@ -662,6 +662,11 @@ const MODULE_TAG = /\[([A-Za-z_][\w.-]*):(?:emerg|alert|crit|error|warn|notice|i
 // `Apache/2.4.68`, `mod_fcgid/2.3.9`, `OpenSSL/3.0.15`, `PHP/8.2.29-1~deb12u1`; not the tail of a path (`/usr/lib/php/8.2`).
 const PRODUCT = /(?<![\w./-])[A-Za-z][\w+-]*(?:\.[A-Za-z][\w+-]*)*\/v?\d+(?:\.\d+)+(?:[-+~][\w.~+-]*[\w~+])?(?![\w/])/g;
 
+// Protocols look like products (`HTTP/1.1`, `TLSv1.3` is not matched anyway) but say nothing of what was loaded.
+const PROTOCOL = /^(?:HTTP|HTTPS|SPDY|RTSP|SIP|FTP|SMTP|IMAP|AMQP|MQTT)\//i;
+// An access-log line (`"GET / HTTP/1.1" 200 ... "curl/8.0.1"`): its tokens are the client's, not the server's.
+const ACCESS_LOG = /"(?:GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS|CONNECT|TRACE) [^"]* HTTP\/[\d.]+"/;
+
 /** Module tags and product tokens in the order a log first mentions them. */
 export function logMarkers(lines: readonly string[] | readonly LogLine[]): string[] {
   const seen = new Set<string>();
@@ -670,7 +675,7 @@ export function logMarkers(lines: readonly string[] | readonly LogLine[]): strin
     if (!text.includes('[') && !text.includes('/')) continue;
     const found: Array<[number, string]> = [];
     for (const m of text.matchAll(MODULE_TAG)) found.push([m.index, m[1]]);
-    for (const m of text.matchAll(PRODUCT)) found.push([m.index, m[0]]);
+    if (!ACCESS_LOG.test(text)) for (const m of text.matchAll(PRODUCT)) if (!PROTOCOL.test(m[0])) found.push([m.index, m[0]]);
     for (const [, marker] of found.sort((x, y) => x[0] - y[0])) seen.add(marker);
   }
   return [...seen];

@@ -76,8 +76,9 @@ const HEX = '[0-9a-fA-F]';
 const OCTET = '(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
 const IPV4 = `${OCTET}(?:\\.${OCTET}){3}`;
 const H16 = `${HEX}{1,4}`;
-// Full form, or compressed with "::" somewhere; an IPv4 tail (::ffff:1.2.3.4) is allowed.
-const IPV6 = `(?:(?:${H16}:){7}${H16}|(?:${H16}(?::${H16}){0,6})?::(?:${H16}(?::${H16}){0,6})?(?:(?<=:)${IPV4})?)(?:%[\\w.]+)?`;
+// Full form, or compressed with "::" somewhere; an IPv4 tail (::ffff:1.2.3.4, how a
+// dual-stack server logs an IPv4 client) is tried first, or `ffff:172` would match alone.
+const IPV6 = `(?:(?:${H16}:){7}${H16}|(?:${H16}(?::${H16}){0,6})?::(?:(?:${H16}:){0,5}${IPV4}|${H16}(?::${H16}){0,6})?)(?:%[\\w.]+)?`;
 const DUR_UNIT = '(?:ns|us|µs|μs|ms|s|m|h)';
 const DUR_WORD = '(?:nanoseconds?|microseconds?|milliseconds?|seconds?|secs?|minutes?|mins?|hours?)';
 

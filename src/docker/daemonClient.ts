@@ -185,6 +185,11 @@ export class DaemonClient implements Daemon {
     });
   }
 
+  /** See toCompareError(); `ref` turns a 404 into 'unknownImage'. */
+  private toCompareError(e: unknown, signal: AbortSignal | undefined, ref?: string): CompareError {
+    return toCompareError(e, this.endpoint, signal, ref);
+  }
+
   private async firstMissing(refs: string[], signal: AbortSignal | undefined): Promise<CompareError | undefined> {
     for (const ref of refs) {
       try {
@@ -196,37 +201,43 @@ export class DaemonClient implements Daemon {
     }
     return undefined;
   }
+}
 
-  /**
-   * The one place dockerode and socket errors become CompareErrors. `ref`
-   * turns a 404 into 'unknownImage'.
-   */
-  private toCompareError(e: unknown, signal: AbortSignal | undefined, ref?: string): CompareError {
-    if (e instanceof CompareError) return e;
-    if (signal?.aborted) return new CompareError('cancelled', 'Cancelled', { cause: e });
-    const err = e as { code?: unknown; statusCode?: unknown; json?: unknown; name?: unknown };
-    const url = this.target.url;
-    if (typeof err.statusCode === 'number') {
-      const message = engineMessage(err.json) ?? stripDockerodePrefix(messageOf(e));
-      if (err.statusCode === 404 && ref !== undefined) {
-        return new CompareError('unknownImage', `No image "${ref}" in the Docker engine at ${url}`, { cause: e });
-      }
-      if (err.statusCode === 404) return new CompareError('unknownImage', `${message} (Docker engine at ${url})`, { cause: e });
-      return new CompareError('daemon', `The Docker engine at ${url} answered: ${message}`, { cause: e });
+/**
+ * The one place dockerode and socket errors become CompareErrors (the
+ * DaemonClient and the runner use it). `url` is the endpoint named in
+ * messages; `ref` turns a 404 into 'unknownImage'; an aborted `signal` makes
+ * any failure 'cancelled'.
+ */
+export function toCompareError(e: unknown, url: string, signal?: AbortSignal, ref?: string): CompareError {
+  if (e instanceof CompareError) return e;
+  if (signal?.aborted) return new CompareError('cancelled', 'Cancelled', { cause: e });
+  const err = e as { code?: unknown; statusCode?: unknown; json?: unknown; name?: unknown };
+  if (typeof err.statusCode === 'number') {
+    const message = engineMessageOf(e);
+    if (err.statusCode === 404 && ref !== undefined) {
+      return new CompareError('unknownImage', `No image "${ref}" in the Docker engine at ${url}`, { cause: e });
     }
-    const code = typeof err.code === 'string' ? err.code : undefined;
-    if (code && unreachableCodes.has(code)) {
-      return new CompareError(
-        'daemonUnreachable',
-        `Cannot reach a Docker engine at ${url} (${code}). Is dockerd running? Set DOCKER_HOST or --host to use another endpoint.`,
-        { cause: e },
-      );
-    }
-    if (code?.startsWith('ERR_SSL_') || code?.startsWith('ERR_TLS_') || code === 'EPROTO' || /certificate|self.signed/i.test(messageOf(e))) {
-      return new CompareError('daemonUnreachable', `TLS with the Docker engine at ${url} failed: ${messageOf(e)}`, { cause: e });
-    }
-    return new CompareError('daemon', `Talking to the Docker engine at ${url} failed: ${messageOf(e)}`, { cause: e });
+    if (err.statusCode === 404) return new CompareError('unknownImage', `${message} (Docker engine at ${url})`, { cause: e });
+    return new CompareError('daemon', `The Docker engine at ${url} answered: ${message}`, { cause: e });
   }
+  const code = typeof err.code === 'string' ? err.code : undefined;
+  if (code && unreachableCodes.has(code)) {
+    return new CompareError(
+      'daemonUnreachable',
+      `Cannot reach a Docker engine at ${url} (${code}). Is dockerd running? Set DOCKER_HOST or --host to use another endpoint.`,
+      { cause: e },
+    );
+  }
+  if (code?.startsWith('ERR_SSL_') || code?.startsWith('ERR_TLS_') || code === 'EPROTO' || /certificate|self.signed/i.test(messageOf(e))) {
+    return new CompareError('daemonUnreachable', `TLS with the Docker engine at ${url} failed: ${messageOf(e)}`, { cause: e });
+  }
+  return new CompareError('daemon', `Talking to the Docker engine at ${url} failed: ${messageOf(e)}`, { cause: e });
+}
+
+/** The engine's own words for a failed call: its {"message"} body, else dockerode's message without its "(HTTP code N) ... - " prefix. */
+export function engineMessageOf(e: unknown): string {
+  return engineMessage((e as { json?: unknown } | null | undefined)?.json) ?? stripDockerodePrefix(messageOf(e));
 }
 
 /**

@@ -11,6 +11,7 @@ import { ComparisonTreeProvider } from './views/comparisonTree';
 import { ChangeDecorations } from './views/decorations';
 import { EngineWatcher } from './views/engineWatcher';
 import { ImagesTreeProvider } from './views/imagesTree';
+import { RunPanel } from './webviews/runPanel';
 
 /** What activate() returns: the extension's services, for its own extension-host tests. */
 export type ContainerCompareApi = Services;
@@ -71,6 +72,7 @@ export function activate(context: vscode.ExtensionContext): ContainerCompareApi 
   return services;
 }
 
-export function deactivate(): void {
-  // Everything is owned by context.subscriptions.
+/** Containers started by Run Side by Side are stopped and removed before VS Code goes. */
+export async function deactivate(): Promise<void> {
+  await RunPanel.disposeAll();
 }

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { defaultCacheDir } from '../core/cache';
-import { CompareError } from '../core/errors';
 import { parsePlatform, type Platform } from '../core/layout';
+import { DEFAULT_RUN_OPTIONS, type RunOptions } from '../core/runModel';
 import { parseSize } from '../core/units';
 
 export const SECTION = 'containerCompare';
@@ -36,6 +36,22 @@ export function readSettings(): Settings {
 /** Settings that decide where images come from: a change invalidates loaded images and the engine client. */
 export const SOURCE_SETTINGS = ['dockerHost', 'platform', 'cache.directory', 'cache.maxSize'].map((s) => `${SECTION}.${s}`);
 
-export function settingsError(e: unknown): e is CompareError {
-  return e instanceof CompareError && e.reason === 'badArgument';
+
+/** Run Side by Side options from the settings (the CLI takes the same from flags). */
+export function runOptionsFromSettings(): RunOptions {
+  const c = vscode.workspace.getConfiguration(SECTION);
+  const port = c.get<string>('run.port', '').trim();
+  const httpPath = c.get<string>('run.httpPath', '/').trim();
+  return {
+    ...DEFAULT_RUN_OPTIONS,
+    quietMs: Math.round(1000 * c.get<number>('run.quietSeconds', DEFAULT_RUN_OPTIONS.quietMs / 1000)),
+    maxMs: Math.round(1000 * c.get<number>('run.maxSeconds', DEFAULT_RUN_OPTIONS.maxMs / 1000)),
+    bindAddress: c.get<string>('run.bindAddress', '127.0.0.1').trim() || '127.0.0.1',
+    env: c.get<string[]>('run.env', []),
+    presets: c.get<boolean>('run.presetProbes', true),
+    probes: c.get<string[]>('run.probes', []).filter((p) => p.trim() !== ''),
+    logRules: c.get<Array<{ pattern: string; replacement?: string }>>('logs.maskRules', []),
+    ...(port ? { port } : {}),
+    ...(httpPath ? { httpPath: httpPath.startsWith('/') ? httpPath : `/${httpPath}` } : {}),
+  };
 }

@@ -8,7 +8,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
-import { installExtension, launchChromium, openWorkbench, runCommand, screenshot, startCodeServer, type CodeServer } from '../harness/codeServer';
+import { installExtension, launchChromium, openWorkbench, pickQuickItem, runCommand, screenshot, startCodeServer, type CodeServer } from '../harness/codeServer';
 
 const ROOT = resolve(__dirname, '../..');
 const VSIX = process.env.CC_E2E_VSIX;
@@ -55,13 +55,8 @@ describe(`The workbench, as a user drives it (${VSIX ? 'installed .vsix' : 'deve
 
   it('Compare Images from the command palette lists the layers that differ', async () => {
     await runCommand(page, 'Container Compare: Compare Images');
-    const input = page.locator('.quick-input-widget input');
-    for (const tag of ['cc-example/php-fcgid:laptop', 'cc-example/php-fcgid:ci']) {
-      await input.fill(tag);
-      const item = page.locator('.quick-input-list .monaco-list-row').filter({ hasText: tag }).first();
-      await item.waitFor({ timeout: 30_000 });
-      await item.click();
-    }
+    await pickQuickItem(page, /^Compare Images: A/, 'cc-example/php-fcgid:laptop');
+    await pickQuickItem(page, /^Compare Images: B/, 'cc-example/php-fcgid:ci');
     await pane('Comparison').getByText('4 of 7 layers differ · 42 files differ (11 modified, 31 removed) · 3 config differences').waitFor({ timeout: 120_000 });
     for (const text of ['00–02 · 3 shared layers', '03 · COPY → /etc/apache2/conf-available/php-fcgid.conf', '04 · COPY → /usr/local/bin/install-fcgid.sh', '05 · RUN sh /usr/local/bin/install-fcgid.sh', '06 · COPY → /var/www/html/index.php']) {
       await row(text).waitFor();

@@ -262,16 +262,33 @@ export async function openWorkbench(browser: Browser, server: CodeServer, o: Wor
   return page;
 }
 
-/** Runs a command by its palette title, e.g. 'View: Show Explorer'. */
-export async function runCommand(page: Page, title: string): Promise<void> {
-  await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor();
-  await input.fill(`>${title}`);
+/**
+ * Runs a command by its palette title, e.g. 'View: Show Explorer'. The
+ * palette lists what is registered when it opens, and an extension's
+ * contributions arrive a moment after the workbench: reopen until it is there.
+ */
+export async function runCommand(page: Page, title: string, timeoutMs = 30_000): Promise<void> {
   // The exact title, not the first fuzzy match: recently used commands are listed first.
   const exact = new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
-  const row = page.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: exact }) });
-  await row.first().click();
+  const input = page.locator('.quick-input-widget input');
+  const row = page.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: exact }) }).first();
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    await page.keyboard.press('F1');
+    await input.waitFor();
+    await input.fill(`>${title}`);
+    try {
+      await row.waitFor({ timeout: 3000 });
+      break;
+    } catch {
+      if (Date.now() > deadline) {
+        const shown = await page.locator('.quick-input-list').innerText().catch(() => '(no list)');
+        throw new Error(`"${title}" is not in the command palette, which shows:\n${shown.slice(0, 1500)}`);
+      }
+      await page.keyboard.press('Escape');
+    }
+  }
+  await row.click();
   // Done when the palette is gone, or when the command opened its own quick input in its place.
   // (A string: this file is type-checked without the DOM library.)
   await page.waitForFunction(`(() => {
@@ -279,6 +296,22 @@ export async function runCommand(page: Page, title: string): Promise<void> {
     const value = widget?.querySelector('input')?.value ?? '';
     return !widget || widget.style.display === 'none' || !value.startsWith('>');
   })()`);
+}
+
+/**
+ * Picks an item in the quick input whose title matches `title` (one step of a
+ * multi-step picker): waits for that step, filters by `text`, waits until the
+ * first row is the one wanted, and accepts it with Enter. Clicking instead
+ * can land on a recycled row of the virtualized list.
+ */
+export async function pickQuickItem(page: Page, title: RegExp, text: string, timeoutMs = 30_000): Promise<void> {
+  const widget = page.locator('.quick-input-widget');
+  await widget.locator('.quick-input-title', { hasText: title }).waitFor({ timeout: timeoutMs });
+  await widget.locator('input').fill(text);
+  const first = widget.locator('.quick-input-list .monaco-list-row').first();
+  await first.filter({ hasText: text }).waitFor({ timeout: timeoutMs });
+  await page.keyboard.press('Enter');
+  await widget.locator('.quick-input-title', { hasText: title }).waitFor({ state: 'hidden', timeout: timeoutMs });
 }
 
 /** Saves a PNG under test-results/screenshots/ and returns its path. */

@@ -3,6 +3,9 @@ import { messageOf } from '../../core/errors';
 import { age, humanSize } from '../../core/units';
 import type { Services } from '../services';
 
+/** How long the picker waits for the engine's image list before it opens without it. */
+const LIST_WAIT_MS = 1500;
+
 interface Item extends vscode.QuickPickItem {
   ref?: string;
   action?: 'archive' | 'layout';
@@ -23,30 +26,37 @@ export async function pickImage(s: Services, title: string, step: number, placeh
   qp.matchOnDescription = true;
   qp.matchOnDetail = true;
   qp.ignoreFocusOut = true;
-  qp.busy = true;
   const browse: Item[] = [
     { label: '$(file-zip) Browse archive…', description: 'docker save tar (legacy or OCI layout), oci-archive', action: 'archive', alwaysShow: true },
     { label: '$(folder-opened) Browse OCI layout folder…', description: 'a directory with index.json and blobs/', action: 'layout', alwaysShow: true },
   ];
-  qp.items = browse;
   const endpoint = s.engine.endpointLabel();
-  void s.engine.listImages().then(
-    (images) => {
+  const listed = s.engine.listImages().then(
+    (images): Item[] => {
       const local: Item[] = [];
       for (const img of [...images].sort((a, b) => (a.created < b.created ? 1 : -1))) {
         const desc = `${img.id.slice(7, 19)} · ${humanSize(img.size)} · ${age(img.created)}`;
         if (!img.repoTags.length) local.push({ label: `$(package) ${img.id.slice(7, 19)}`, description: `untagged · ${desc}`, ref: img.id });
         for (const tag of img.repoTags) local.push({ label: `$(package) ${tag}`, description: desc, ref: tag });
       }
-      qp.items = [{ label: `Images in ${endpoint}`, kind: vscode.QuickPickItemKind.Separator }, ...local, { label: 'Files', kind: vscode.QuickPickItemKind.Separator }, ...browse];
-      qp.busy = false;
+      return [{ label: `Images in ${endpoint}`, kind: vscode.QuickPickItemKind.Separator }, ...local, { label: 'Files', kind: vscode.QuickPickItemKind.Separator }, ...browse];
     },
-    (e: unknown) => {
+    (e: unknown): Item[] => {
       s.log.warn(`Listing images for the picker: ${messageOf(e)}`);
-      qp.items = [{ label: `$(warning) No Docker engine at ${endpoint}`, description: messageOf(e), alwaysShow: true }, ...browse];
-      qp.busy = false;
+      return [{ label: `$(warning) No Docker engine at ${endpoint}`, description: messageOf(e), alwaysShow: true }, ...browse];
     },
   );
+  // Replacing the items of an open picker re-filters it and moves the selection under a user
+  // who is already typing: show the full list at once when the engine answers quickly.
+  const early = await Promise.race([listed, new Promise<undefined>((r) => setTimeout(() => r(undefined), LIST_WAIT_MS))]);
+  qp.items = early ?? browse;
+  if (!early) {
+    qp.busy = true;
+    void listed.then((items) => {
+      qp.items = items;
+      qp.busy = false;
+    });
+  }
   const picked = await new Promise<Item | string | undefined>((resolve) => {
     qp.onDidAccept(() => {
       const item = qp.activeItems[0] ?? qp.selectedItems[0];

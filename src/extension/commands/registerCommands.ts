@@ -9,6 +9,7 @@ import { openChanges } from './openChanges';
 import { openFile } from './openFile';
 import { refresh } from './refresh';
 import { revealInImages } from './revealInImages';
+import { runSideBySide } from './runSideBySide';
 import { selectForCompare } from './selectForCompare';
 import { showLog } from './showLog';
 import { swapSides } from './swapSides';
@@ -16,6 +17,7 @@ import { swapSides } from './swapSides';
 /** Every command of package.json's contributes.commands, registered from this one list. */
 export const COMMANDS: readonly Command[] = [
   compareImages,
+  runSideBySide,
   selectForCompare,
   compareWithSelected,
   openChanges,

@@ -392,8 +392,8 @@ describe('log markers', () => {
     assert.deepEqual(diffLogMarkers(LAPTOP, LAPTOP_AGAIN), { onlyA: [], onlyB: [] });
   });
 
-  it('lists tags and product tokens in order of first mention, not paths or dates', () => {
-    assert.deepEqual(logMarkers(LAPTOP), ['fcgid', 'mpm_event', 'Apache/2.4.68', 'mod_fcgid/2.3.9', 'core', 'HTTP/1.1', 'curl/8.5.0']);
+  it('lists tags and product tokens in order of first mention, not paths, dates or access-log clients', () => {
+    assert.deepEqual(logMarkers(LAPTOP), ['fcgid', 'mpm_event', 'Apache/2.4.68', 'mod_fcgid/2.3.9', 'core']);
     assert.deepEqual(logMarkers(['/usr/lib/php/8.2/x 2026/11/22 [not:a-level] \x1b[1mPHP/8.2.29-1~deb12u1\x1b[0m.']), ['PHP/8.2.29-1~deb12u1']);
   });
 
@@ -401,3 +401,24 @@ describe('log markers', () => {
     assert.deepEqual(diffLogMarkers(normalizeLines(LAPTOP), normalizeLines(CI)).onlyA, ['fcgid', 'mod_fcgid/2.3.9']);
   });
 });
+
+describe('IPv4-mapped IPv6 addresses', () => {
+  it('masks them whole, with their port (busybox httpd, Node and Java servers log IPv4 clients so)', () => {
+    assert.equal(normalizeLine('[::ffff:172.17.0.1]:53396: response:200'), '[<ip>]:<port>: response:200');
+    assert.equal(normalizeLine('request from ::ffff:10.1.2.3 done'), 'request from <ip> done');
+    assert.equal(normalizeLine('listening on [::]:8080 and ::1'), 'listening on [::]:8080 and ::1');
+  });
+});
+
+describe('logMarkers: what is not a module', () => {
+  it('skips protocol tokens and the client tokens of access-log lines', () => {
+    const lines = [
+      '172.17.0.1 - - [22/Nov/2026:22:52:11 +0000] "GET / HTTP/1.1" 200 8547 "-" "curl/8.0.1"',
+      '10.0.0.1 - - [22/Nov/2026:22:52:12 +0000] "GET /x HTTP/2.0" 404 12 "-" "Mozilla/5.0 (X11; Linux x86_64)"',
+      'upstream sent HTTP/1.0 response',
+      'AH00489: Apache/2.4.68 (Debian) mod_fcgid/2.3.9 configured -- resuming normal operations',
+    ];
+    assert.deepEqual(logMarkers(lines), ['Apache/2.4.68', 'mod_fcgid/2.3.9']);
+  });
+});
+

@@ -1,0 +1,37 @@
+import * as vscode from 'vscode';
+import type { ImageModel } from '../../core/model';
+import type { Command } from '../services';
+import type { ImagesNode } from '../views/imagesTree';
+import { RunPanel } from '../webviews/runPanel';
+import { pickImage } from './imagePicker';
+
+/**
+ * Run Side by Side: both images run the same way, their startup logs diffed,
+ * probes and an HTTP request compared, in a panel. Takes two references, an
+ * image of the Images view (with the one selected for compare), the current
+ * comparison's images, or asks. Running containers needs a trusted workspace.
+ */
+export const runSideBySide: Command = {
+  id: 'containerCompare.runSideBySide',
+  async run(s, first?: unknown, second?: unknown): Promise<RunPanel | undefined> {
+    if (!vscode.workspace.isTrusted) {
+      const pick = await vscode.window.showWarningMessage('Run Side by Side starts containers: it needs a trusted workspace.', 'Manage Workspace Trust');
+      if (pick) await vscode.commands.executeCommand('workbench.trust.manage');
+      return undefined;
+    }
+    let refs: [string, string] | undefined;
+    let images: [ImageModel, ImageModel] | undefined;
+    const node = first as ImagesNode | undefined;
+    if (typeof first === 'string' && typeof second === 'string') refs = [first, second];
+    else if (node && typeof node === 'object' && node.kind === 'image' && s.selection) refs = [s.selection.ref, node.ref];
+    else if (s.session.current) {
+      refs = s.session.current.refs;
+      images = [s.session.current.comparison.a, s.session.current.comparison.b];
+    } else {
+      const a = await pickImage(s, 'Run Side by Side: A', 1, 'Pick image A');
+      const b = a && (await pickImage(s, `Run Side by Side: B, next to ${a}`, 2, 'Pick image B'));
+      if (a && b) refs = [a, b];
+    }
+    return refs && RunPanel.show(s, refs, images);
+  },
+};

@@ -1,0 +1,120 @@
+// Run Side by Side in the workbench: the panel's webview, read through its DOM.
+// The PHP pair must show what the blog post's author had to find by eye (fcgid
+// starts on one side only, the module is missing, B serves PHP source); a
+// container whose logs carry HTML, <script>, ANSI and control characters must
+// come out as inert text, under a CSP that nothing violates.
+import { strict as assert } from 'node:assert';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Browser, FrameLocator, Page } from 'playwright-core';
+import { installExtension, launchChromium, openWorkbench, pickQuickItem, runCommand, screenshot, startCodeServer, type CodeServer } from '../harness/codeServer';
+
+const ROOT = resolve(__dirname, '../..');
+const VSIX = process.env.CC_E2E_VSIX;
+const MODE = VSIX ? 'vsix' : 'dev';
+
+function ourContainers(): string[] {
+  return execFileSync('docker', ['ps', '-aq', '--filter', 'label=dev.container-compare.run'], { encoding: 'utf8' }).split('\n').filter(Boolean);
+}
+
+describe(`Run Side by Side in the workbench (${VSIX ? 'installed .vsix' : 'development folder'})`, function () {
+  this.timeout(600_000);
+  let server: CodeServer;
+  let browser: Browser;
+  let page: Page;
+  const cspViolations: string[] = [];
+
+  before(async () => {
+    let extensionsDir: string | undefined;
+    if (VSIX) {
+      extensionsDir = mkdtempSync(join(tmpdir(), 'cc-e2e-exts-'));
+      await installExtension(VSIX, extensionsDir);
+    }
+    // Short startup windows: the fixtures log everything in their first second.
+    server = await startCodeServer({ extensionsDir, settings: { 'workbench.colorTheme': 'Default Dark Modern', 'containerCompare.run.quietSeconds': 1.5, 'containerCompare.run.maxSeconds': 15 } });
+    browser = await launchChromium();
+    const folder = mkdtempSync(join(tmpdir(), 'cc-e2e-ws-'));
+    page = await openWorkbench(browser, server, { folder, viewport: { width: 1440, height: 1000 }, ...(VSIX ? {} : { extensionDevelopmentPath: ROOT }) });
+    page.on('console', (m) => {
+      if (/Content Security Policy|Refused to/i.test(m.text())) cspViolations.push(m.text());
+    });
+  });
+
+  after(async () => {
+    await page?.goto('about:blank').catch(() => undefined);
+    await browser?.close();
+    await server?.stop();
+  });
+
+  /** The panel's page inside VS Code's webview frames. */
+  const panel = (): FrameLocator => page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
+
+  async function runPair(a: string, b: string): Promise<void> {
+    await runCommand(page, 'Container Compare: Run Side by Side');
+    await pickQuickItem(page, /^Run Side by Side: A/, a);
+    await pickQuickItem(page, /^Run Side by Side: B/, b);
+    await panel().locator('#phase', { hasText: /^Done/ }).waitFor({ timeout: 240_000 });
+    assert.equal(await panel().locator('#title').textContent(), `${a}  ↔  ${b}`, 'the pickers chose other images');
+  }
+
+  async function closePanel(): Promise<void> {
+    await page.keyboard.press('Escape');
+    await runCommand(page, 'View: Close All Editors');
+  }
+
+  it('shows that fcgid starts in one container only, the module missing, and PHP source served by the other', async () => {
+    await runPair('cc-example/php-fcgid:laptop', 'cc-example/php-fcgid:ci');
+    const p = panel();
+    const findings = p.locator('#findings');
+    await findings.getByText(/fcgid/).first().waitFor();
+    await findings.getByText(/source/i).first().waitFor();
+    // The module list from apache2ctl -M: fcgid_module on A only.
+    await p.locator('#modules-a').getByText('fcgid_module').first().waitFor({ state: 'attached' });
+    // The HTTP comparison calls the leak out.
+    await p.locator('#http .callout.error').waitFor({ state: 'attached' });
+    assert.match(await p.locator('#http .callout.error').textContent() ?? '', /^B serves server-side source/);
+    // The fcgid start line is on A's side only.
+    await p.locator('#diffOnly').click();
+    const row = p.locator('.row.onlyA', { hasText: 'mod_fcgid: Process manager' }).first();
+    await row.waitFor();
+    assert.equal(await row.locator('.text.b').textContent(), '');
+    await screenshot(page, `${MODE}-run-php`);
+    await closePanel();
+    await waitForNoContainers();
+  });
+
+  it('renders HTML, <script>, ANSI and control characters from a container as inert text', async () => {
+    await runPair('cc-fixture/noisylogs:a', 'cc-fixture/noisylogs:b');
+    const p = panel();
+    const script = p.locator('.row .text.a', { hasText: '<script>alert(1)</script>' }).first();
+    await script.waitFor();
+    // Text, not markup: no element was made from it, and the escape character shows as ^[ (caret notation).
+    assert.equal(await p.locator('#rows script, #rows img, #rows b').count(), 0);
+    await p.locator('.row .text.a', { hasText: '<b>bold</b> <img src=x onerror=alert(1)>' }).first().waitFor();
+    const ansi = p.locator('.row .text.a', { hasText: '^[[31mred^[[0m' }).first();
+    await ansi.waitFor();
+    assert.doesNotMatch((await ansi.textContent()) ?? '', /\u001b/);
+    // A row shows its lines in full below the columns when clicked.
+    await ansi.click();
+    assert.match((await p.locator('#detail-a').textContent()) ?? '', /\^\[\[31mred\^\[\[0m and \^\[\[1;32mbold green/);
+    // C1 controls and bidi overrides are named, not obeyed.
+    await p.locator('.row .text.a', { hasText: 'c1-csi:<U+009B>2J' }).first().waitFor();
+    await p.locator('.row .text.a', { hasText: '<U+202E>' }).first().waitFor();
+    // The request's own log line is captured on both sides before the report.
+    assert.equal(await p.locator('.row.onlyA, .row.onlyB').count(), 0);
+    await screenshot(page, `${MODE}-run-noisy`);
+    assert.deepEqual(cspViolations, [], 'the panel ran into its Content Security Policy');
+    await closePanel();
+    await waitForNoContainers();
+  });
+});
+
+async function waitForNoContainers(): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (ourContainers().length) {
+    if (Date.now() > deadline) throw new Error(`containers left behind after the panel closed: ${ourContainers().join(' ')}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
