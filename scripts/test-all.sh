@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every test tier, from a fresh Debian machine: installs and starts what the
-# tests need (Docker engine, skopeo, debootstrap base images, code-server and
-# Chromium), builds, then runs lint, typecheck, unit and integration tests
+# tests need (Docker engine, skopeo, debootstrap base images, code-server,
+# Chromium, a local registry), builds, then runs lint, typecheck, unit and integration tests
 # against the real engine, the extension-host suite inside a real VS Code,
 # and the workbench e2e suite (from this folder and from the packaged .vsix).
 # Prints one closing line "tests: N passed, N failed".
@@ -13,6 +13,8 @@ log "host set-up (Docker engine, skopeo, base images)"
 bash scripts/setup-host.sh
 log "VS Code set-up (code-server, Chromium)"
 bash scripts/setup-vscode.sh
+log "registry set-up (Debian's docker-registry, apache2-utils, openssl)"
+bash scripts/setup-registry.sh
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   log "npm ci"
