@@ -32,7 +32,7 @@ const USAGE = `Usage:
                             [--env K=V]... [--cmd CMD] [--entrypoint CMD] [--bind ADDR] [--no-presets] [--json]
 
 Images: name:tag or an image id (Docker engine), docker-archive:PATH[:name:tag],
-        oci:DIR[:tag], oci-archive:PATH[:tag]
+        oci:DIR[:tag], oci-archive:PATH[:tag], registry://HOST[:PORT]/REPO:TAG (or @sha256:...)
 
 Options:
   --host URL          Docker endpoint (default: DOCKER_HOST, the current docker context, /var/run/docker.sock)
@@ -44,6 +44,13 @@ Options:
                       modified, content, lineEndings, mode, owner, symlink, type (comma-separated)
   --max-changes N     exit 0 while at most N counted differences (default 0)
   --debug             stack traces on errors
+
+Registries (images read over the distribution API; only layers not indexed yet are downloaded):
+  --remote            plain names (host:5000/app:ci) are registry images, not the engine's
+  --insecure-registry HOST   plain HTTP / unverified TLS for HOST, HOST:PORT or a CIDR, as Docker's
+                      insecure-registries (repeatable; loopback registries are insecure by default, as in Docker)
+  --registry-ca FILE  a PEM CA trusted for registries (repeatable; also NODE_EXTRA_CA_CERTS, certs.d)
+  --docker-config DIR the docker config with credentials (default: $DOCKER_CONFIG, else ~/.docker)
 
 Run (one container per image, the same way; always removed afterwards):
   --port P            container port to publish, e.g. 80 or 8080/tcp (default: the lowest TCP port A, else B, exposes)
@@ -71,6 +78,10 @@ const OPTIONS = {
   platform: { type: 'string' },
   'cache-dir': { type: 'string' },
   'cache-size': { type: 'string' },
+  remote: { type: 'boolean' },
+  'insecure-registry': { type: 'string', multiple: true },
+  'registry-ca': { type: 'string', multiple: true },
+  'docker-config': { type: 'string' },
   port: { type: 'string' },
   bind: { type: 'string' },
   http: { type: 'string' },
@@ -124,6 +135,13 @@ export async function run(argv: string[], io: Io = { stdout: process.stdout, std
       platform: values.platform ? parsePlatform(values.platform) : undefined,
       signal,
       onProgress: (p) => progress.update(p),
+      remote: !!values.remote,
+      registry: {
+        insecure: values['insecure-registry'] ?? [],
+        caFiles: values['registry-ca'] ?? [],
+        env: io.env,
+        ...(values['docker-config'] ? { configDir: values['docker-config'] } : {}),
+      },
     };
     try {
       switch (command) {
@@ -171,10 +189,16 @@ export async function run(argv: string[], io: Io = { stdout: process.stdout, std
         }
         case 'cat': {
           need(args, 2, 'cat IMAGE PATH');
-          const [image] = await loadImages(args.slice(0, 1), { ...load, needBytes: true });
-          progress.done();
           const layer = values.layer === undefined ? undefined : parseCount(values.layer, '--layer');
-          const file = findFile(image, args[1], layer);
+          // Index first, then fetch only the layer that holds the file (a registry image downloads just that one).
+          let [image] = await loadImages(args.slice(0, 1), load);
+          let file = findFile(image, args[1], layer);
+          const diffId = image.layers[file.layer].diffId;
+          if (!cache.layers.has(diffId)) {
+            [image] = await loadImages(args.slice(0, 1), { ...load, needLayerBytes: [diffId] });
+            file = findFile(image, args[1], layer);
+          }
+          progress.done();
           await pipeline(await readImageFile(cache, image, file), io.stdout, { end: false });
           return 0;
         }

@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import { runCli } from '../helpers/runCli';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, readdir, rm, unlink } from 'node:fs/promises';
@@ -191,6 +192,30 @@ describe('registry images: a real registry (Distribution 2.8) on loopback', func
       assert.equal(progress.at(-1)?.totalBytes, wantBytes);
 
       assert.deepEqual(essence(compareImages(ci, laptop2)), phpReference);
+    });
+
+    it('the CLI: diff a registry image with a local one, --remote for plain names, cat of an indexed image fetching one layer', async () => {
+      const { cacheDir } = await freshCache();
+      const remote = `${plain.host}/php-fcgid:ci`;
+      const diff = await runCli(['diff', `registry://${remote}`, PHP_LAPTOP, '--json', '--cache-dir', cacheDir]);
+      assert.equal(diff.code, 1, diff.stderr);
+      const local = await runCli(['diff', PHP_CI, PHP_LAPTOP, '--json', '--cache-dir', cacheDir]);
+      const files = (out: string) => (JSON.parse(out) as { files: unknown[] }).files;
+      assert.deepEqual(files(diff.stdout), files(local.stdout));
+      assert.equal((JSON.parse(diff.stdout) as { a: { source: string } }).a.source, 'registry');
+      // A plain name is the engine's unless --remote says otherwise.
+      assert.equal((await runCli(['layers', remote, '--cache-dir', cacheDir])).code, 2);
+      const layers = await runCli(['layers', remote, '--remote', '--json', '--cache-dir', cacheDir]);
+      assert.equal(layers.code, 0, layers.stderr);
+      // Indexed but no bytes kept (--cache-size 0): cat downloads the one layer that holds the file.
+      const indexOnly = await freshCache();
+      assert.equal((await runCli(['layers', `registry://${remote}`, '--cache-size', '0', '--cache-dir', indexOnly.cacheDir])).code, 0);
+      const tars = async () => (await readdir(join(indexOnly.cacheDir, 'layers'))).filter((f) => f.endsWith('.tar'));
+      assert.deepEqual(await tars(), []);
+      const cat = await runCli(['cat', `registry://${remote}`, '/var/www/html/index.php', '--cache-dir', indexOnly.cacheDir]);
+      assert.equal(cat.code, 0, cat.stderr);
+      assert.match(cat.stdout, /<\?php phpinfo\(\); \?>\r\n/);
+      assert.equal((await tars()).length, 1, `layers stored: ${(await tars()).join(', ')}`);
     });
 
     it('a warm run asks for the manifest only: no layer, no config', async () => {
