@@ -89,7 +89,56 @@ export class RegistryClient {
    * statuses are the caller's to judge.
    */
   async get(repository: string, path: string, headers: Record<string, string>, signal?: AbortSignal): Promise<Response> {
-    const scope = `repository:${repository}:pull`;
+    return this.getScoped(`repository:${repository}:pull`, repository, path, headers, signal);
+  }
+
+  /** The tags of a repository (GET /v2/NAME/tags/list, following the Link header's pages), sorted. */
+  async listTags(repository: string, signal?: AbortSignal): Promise<string[]> {
+    const doc = await this.pages<{ tags?: string[] | null }>(`repository:${repository}:pull`, repository, `/v2/${repository}/tags/list?n=${PAGE}`, signal);
+    if (!doc) throw new CompareError('unknownImage', `${this.registry} has no repository ${repository}`);
+    return doc.flatMap((d) => d.tags ?? []).sort();
+  }
+
+  /**
+   * The repositories the registry lists (GET /v2/_catalog). Undefined when
+   * it does not allow listing: Docker Hub and most hosted registries refuse
+   * it, and that is not an error.
+   */
+  async catalog(signal?: AbortSignal): Promise<string[] | undefined> {
+    try {
+      const doc = await this.pages<{ repositories?: string[] | null }>('registry:catalog:*', 'the catalog', `/v2/_catalog?n=${PAGE}`, signal);
+      return doc?.flatMap((d) => d.repositories ?? []).sort();
+    } catch (e) {
+      if (e instanceof CompareError && e.reason === 'unauthorized') return undefined;
+      throw e;
+    }
+  }
+
+  /** Every page of a paginated listing; undefined for a 404 (nothing there, or no such endpoint). */
+  private async pages<T>(scope: string, what: string, first: string, signal?: AbortSignal): Promise<T[] | undefined> {
+    const out: T[] = [];
+    for (let path: string | undefined = first; path && out.length < MAX_PAGES; ) {
+      const res = await this.getScoped(scope, what, path, { Accept: 'application/json' }, signal);
+      if (res.status === 404) {
+        res.body.resume();
+        return undefined;
+      }
+      const body = await readBody(res, 16 * 1024 * 1024, `${what} of ${this.registry}`);
+      if (res.status !== 200) throw new CompareError('registry', `${this.registry} answered ${res.status} listing ${what}: ${errorDetail(body)}`);
+      try {
+        out.push(JSON.parse(body.toString('utf8')) as T);
+      } catch {
+        throw new CompareError('registry', `${this.registry} did not answer JSON listing ${what}`);
+      }
+      // <\/v2/_catalog?last=x&n=100>; rel="next": a path on the same registry.
+      const link = res.headers.link;
+      const next = /<([^>]+)>\s*;\s*rel="?next"?/.exec(Array.isArray(link) ? link.join(', ') : (link ?? ''))?.[1];
+      path = next && next.startsWith('/v2/') ? next : undefined;
+    }
+    return out;
+  }
+
+  private async getScoped(scope: string, repository: string, path: string, headers: Record<string, string>, signal?: AbortSignal): Promise<Response> {
     let res = await this.transport.registryRequest(this.host, path, { headers: { ...headers, ...(await this.authorization(scope, signal)) }, signal });
     if (res.status === 401) {
       const challenge = res.headers['www-authenticate'];
@@ -194,6 +243,10 @@ export class RegistryClient {
     );
   }
 }
+
+/** Entries asked for per page of a listing, and pages followed at most. */
+const PAGE = 1000;
+const MAX_PAGES = 100;
 
 /** The message of a registry's JSON error body: `{"errors":[{"code","message"}]}`. */
 function errorDetail(body: Buffer): string {

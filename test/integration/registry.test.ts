@@ -1,4 +1,6 @@
 import { strict as assert } from 'node:assert';
+import { Transport } from '../../src/core/registryTransport';
+import { RegistryClient } from '../../src/core/registry';
 import { runCli } from '../helpers/runCli';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -218,6 +220,14 @@ describe('registry images: a real registry (Distribution 2.8) on loopback', func
       assert.equal((await tars()).length, 1, `layers stored: ${(await tars()).join(', ')}`);
     });
 
+    it('lists the catalog and the tags of a repository', async () => {
+      const client = new RegistryClient(plain.host, new Transport());
+      const catalog = await client.catalog();
+      for (const repo of ['crlf', 'php-fcgid', 'multi']) assert.ok(catalog?.includes(repo), `${repo} missing from ${catalog?.join(', ')}`);
+      assert.deepEqual(await client.listTags('crlf'), ['a', 'b']);
+      await assert.rejects(client.listTags('no-such-repo'), (e: CompareError) => e.reason === 'unknownImage' && /no-such-repo/.test(e.message));
+    });
+
     it('a warm run asks for the manifest only: no layer, no config', async () => {
       const { cache } = await freshCache();
       const ref = `registry://${plain.host}/crlf:a`;
@@ -367,6 +377,14 @@ describe('registry images: a real registry (Distribution 2.8) on loopback', func
       assert.equal(a.id, localCrlfA.id);
       // Challenged once, then every request carries the credentials.
       assert.deepEqual(rec.answered().map((e) => e.status), [401, 200, 200, 200, 200]);
+    });
+
+    it('lists tags with the credentials, and the catalog is simply not listed without them', async () => {
+      writeDockerConfig(configDir, { auths: { [basic.host]: { auth: authOf('alice', 's3cret') } } });
+      assert.deepEqual(await new RegistryClient(basic.host, new Transport(), { configDir }).listTags('crlf'), ['a', 'b']);
+      const anonymous = join(dir, 'anonymous-config');
+      mkdirSync(anonymous, { recursive: true });
+      assert.equal(await new RegistryClient(basic.host, new Transport(), { configDir: anonymous }).catalog(), undefined);
     });
 
     it('bad credentials: a 401 naming the repository and where the credentials came from', async () => {
