@@ -25,6 +25,9 @@ FIXTURES=$ROOT/test/fixtures
 # 2024-01-01T00:00:00Z: COPY keeps source mtimes, so pin them.
 FIXED_MTIME=@1704067200
 ALL=(modes crlf owner symlink whiteout layers startfail noisylogs php-fcgid)
+# Findings: package databases (FROM the Debian base; the rpm database is made
+# by rpm itself in a build stage) and leftovers (FROM busybox); see their Dockerfiles.
+ALL+=(packages leftovers)
 
 log() { printf 'build-fixtures: %s\n' "$*" >&2; }
 die() { printf 'build-fixtures: error: %s\n' "$*" >&2; exit 1; }
@@ -117,6 +120,7 @@ for name in "${names[@]}"; do
   case $name in
     php-fcgid) build_php_example ;;
     modes | crlf | owner | symlink | whiteout | layers | startfail | noisylogs) build_pair "$name" ;;
+    packages | leftovers) build_pair "$name" ;;
     *) die "unknown fixture '$name' (known: ${ALL[*]})" ;;
   esac
 done

@@ -4,7 +4,7 @@
 //   node scripts/build.mjs            dist/ (what ships) and out/test/ (extension-host tests)
 //   node scripts/build.mjs --dist     dist/ only (packaging)
 import { build } from 'esbuild';
-import { readFileSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 const common = {
@@ -32,9 +32,22 @@ const dockerodeApart = {
   },
 };
 
+/**
+ * sql.js (SQLite in wasm) reads rpm databases only: required on first use
+ * from its own file, with its wasm beside it, so no start pays for parsing it.
+ */
+const sqljsApart = {
+  name: 'sqljs-apart',
+  setup(b) {
+    b.onResolve({ filter: /^sql\.js$/ }, () => ({ path: './sql-wasm.js', external: true }));
+  },
+};
+mkdirSync('dist', { recursive: true });
+for (const f of ['sql-wasm.js', 'sql-wasm.wasm']) copyFileSync(`node_modules/sql.js/dist/${f}`, `dist/${f}`);
+
 const builds = [
-  build({ ...common, entryPoints: ['src/cli/index.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' }, plugins: [dockerodeApart] }),
-  build({ ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: [...common.external, 'vscode'], plugins: [dockerodeApart] }),
+  build({ ...common, entryPoints: ['src/cli/index.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' }, plugins: [dockerodeApart, sqljsApart] }),
+  build({ ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: [...common.external, 'vscode'], plugins: [dockerodeApart, sqljsApart] }),
   build({ ...common, entryPoints: ['node_modules/dockerode/lib/docker.js'], outfile: 'dist/dockerode.js' }),
   // The panels' browser code: one ES module each, @vscode-elements (lit) bundled in.
   build({ ...common, platform: 'browser', format: 'esm', target: 'chrome120', define: {}, external: [], entryPoints: ['webview/runPanel.ts'], outdir: 'dist/webview' }),

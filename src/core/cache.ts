@@ -6,9 +6,13 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { CompareError } from './errors';
 import type { EntryType, FileEntry, LineEndings } from './model';
+import type { SecretKind } from './secrets';
 
-/** Bumped whenever the index format changes, so old entries are simply not found. */
-const INDEX_DIR = 'index-v1';
+/**
+ * Bumped whenever the index format changes, so old entries are simply not found.
+ * v2: rows carry the secret kinds found in each file (FileEntry.secrets).
+ */
+export const INDEX_DIR = 'index-v2';
 const DIGEST = /^sha256:([a-f0-9]{64})$/;
 /** Temp files older than this belong to a run that died; younger ones may be another process at work. */
 const STALE_TEMP_MS = 60 * 60 * 1000;
@@ -54,10 +58,13 @@ function tempName(file: string): string {
 }
 
 /** Compact on-disk row of a FileEntry: JSON arrays parse several times faster than objects. */
-type Row = [string, EntryType, number, number, number, number, string?, string?, (0 | 1)?, LineEndings?, string?, number?];
+type Row = [string, EntryType, number, number, number, number, string?, string?, (0 | 1)?, LineEndings?, string?, number?, SecretKind[]?];
 
 function toRow(e: FileEntry): Row {
-  return [e.path, e.type, e.mode, e.uid, e.gid, e.size, e.linkTarget, e.sha256, e.text === undefined ? undefined : e.text ? 1 : 0, e.lineEndings, e.lfSha256, e.offset];
+  const row: Row = [e.path, e.type, e.mode, e.uid, e.gid, e.size, e.linkTarget, e.sha256, e.text === undefined ? undefined : e.text ? 1 : 0, e.lineEndings, e.lfSha256, e.offset];
+  // Only the few files with secrets get the extra column: rows stay as short as v1's.
+  if (e.secrets?.length) row[12] = e.secrets;
+  return row;
 }
 
 function fromRow(r: Row): FileEntry {
@@ -68,6 +75,7 @@ function fromRow(r: Row): FileEntry {
   if (r[9] != null) e.lineEndings = r[9];
   if (r[10] != null) e.lfSha256 = r[10];
   if (r[11] != null) e.offset = r[11];
+  if (r[12] != null) e.secrets = r[12];
   return e;
 }
 

@@ -1,5 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
 import type { LineEndings } from './model';
+import { SecretScanner, type SecretKind } from './secrets';
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -9,6 +10,8 @@ export interface ContentFacts {
   text: boolean;
   lineEndings?: LineEndings;
   lfSha256?: string;
+  /** Kinds of secret found in a text file's head (never the values). */
+  secrets?: SecretKind[];
 }
 
 /**
@@ -17,6 +20,8 @@ export interface ContentFacts {
  * line-ending class and a second hash with CRLF read as LF, so a compare can
  * tell "only the line endings differ" without reading the files again.
  * Native Buffer.indexOf does the scanning so large files stay cheap.
+ * Given the file's path, it also looks for secrets in text files (see
+ * SecretScanner), and forgets them the moment the file turns out binary.
  */
 export class ContentScanner {
   private readonly hash = createHash('sha256');
@@ -31,12 +36,19 @@ export class ContentScanner {
   private lf = 0;
   /** A trailing CR of the previous chunk, not yet fed to lfHash. */
   private pendingCR = false;
+  private secrets: SecretScanner | undefined;
+
+  constructor(path?: string) {
+    if (path !== undefined) this.secrets = SecretScanner.forPath(path);
+  }
 
   update(chunk: Buffer): void {
     if (this.text && chunk.indexOf(0) !== -1) {
       this.text = false;
       this.lfHash = undefined;
+      this.secrets = undefined;
     }
+    this.secrets?.update(chunk);
     if (this.text && !this.lfHash && chunk.indexOf(CR) !== -1) this.lfHash = this.hash.copy();
     this.hash.update(chunk);
     if (!this.text) return;
@@ -77,6 +89,8 @@ export class ContentScanner {
       this.crlf === 0 && this.lf === 0 ? 'none' : this.crlf === 0 ? 'lf' : this.lf === 0 ? 'crlf' : 'mixed';
     const facts: ContentFacts = { sha256, text: true, lineEndings };
     if (this.crlf > 0) facts.lfSha256 = this.lfHash!.digest('hex');
+    const secrets = this.secrets?.finish();
+    if (secrets) facts.secrets = secrets;
     return facts;
   }
 }

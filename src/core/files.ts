@@ -43,3 +43,15 @@ export async function readImageFile(cache: Cache, image: ImageModel, file: Image
   }
   return cache.layers.readRange(diffId, e.offset, e.size);
 }
+
+/**
+ * The whole content of a regular file from the layer store, for files small
+ * enough to hold in memory (package databases, configs): refuses files over
+ * `maxBytes`. With readPackages: `readPackages(image, (f) => readFileBytes(cache, image, f))`.
+ */
+export async function readFileBytes(cache: Cache, image: ImageModel, file: ImageFile, maxBytes = 512 * 2 ** 20): Promise<Buffer> {
+  if (file.entry.size > maxBytes) throw new CompareError('badArgument', `${file.path}: ${file.entry.size} bytes is more than the ${maxBytes} read into memory`);
+  const chunks: Buffer[] = [];
+  for await (const chunk of await readImageFile(cache, image, file)) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}

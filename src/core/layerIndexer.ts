@@ -121,7 +121,7 @@ export class LayerIndexer extends Writable {
     }
     // tar-stream's entry offset is where its header starts; the data follows one 512-byte block later.
     if (typeof stream.offset === 'number') entry.offset = stream.offset + 512;
-    const scanner = new ContentScanner();
+    const scanner = new ContentScanner(path);
     stream.on('data', (chunk: Buffer) => scanner.update(chunk));
     stream.on('end', () => {
       Object.assign(entry, scanner.finish());

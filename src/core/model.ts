@@ -1,3 +1,5 @@
+import type { SecretKind } from './secrets';
+
 /** Kinds of entries in a layer, after whiteouts have been recognised. */
 export type EntryType =
   | 'file'
@@ -32,6 +34,12 @@ export interface FileEntry {
   lfSha256?: string;
   /** Offset of the content inside the uncompressed layer tar (for reading a file later). */
   offset?: number;
+  /**
+   * Kinds of secret found in the head of a text file while the layer was
+   * indexed (private key, access tokens, credential assignments). The kind
+   * only: the value is never stored.
+   */
+  secrets?: SecretKind[];
 }
 
 export type Builder = 'buildkit' | 'classic' | 'unknown';
@@ -117,7 +125,7 @@ export interface ImageModel {
 }
 
 /** What a hardlink shares with the file it links to: the content and where it is stored. */
-export function contentOf(f: FileEntry): Pick<FileEntry, 'size' | 'sha256' | 'text' | 'lineEndings' | 'lfSha256' | 'offset'> {
-  const { size, sha256, text, lineEndings, lfSha256, offset } = f;
-  return { size, sha256, text, lineEndings, lfSha256, offset };
+export function contentOf(f: FileEntry): Pick<FileEntry, 'size' | 'sha256' | 'text' | 'lineEndings' | 'lfSha256' | 'offset' | 'secrets'> {
+  const { size, sha256, text, lineEndings, lfSha256, offset, secrets } = f;
+  return { size, sha256, text, lineEndings, lfSha256, offset, secrets };
 }

@@ -1,9 +1,9 @@
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, rm, utimes } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Cache, defaultCacheDir } from '../../../src/core/cache';
+import { Cache, defaultCacheDir, INDEX_DIR } from '../../../src/core/cache';
 
 const id = (c: string) => `sha256:${c.repeat(64)}`;
 
@@ -24,6 +24,28 @@ describe('Cache', () => {
     await cache.writeIndex({ diffId: id('a'), size: 1024, entries });
     assert.deepEqual((await cache.readIndex(id('a')))?.entries, entries);
     assert.equal(cache.hasIndex(id('b')), false);
+  });
+
+  it('round-trips the secret kinds of a file, and keeps rows without secrets as short as before', async () => {
+    const cache = await Cache.open(dir);
+    const entries = [
+      { path: '/root/.npmrc', type: 'file' as const, mode: 0o600, uid: 0, gid: 0, size: 60, sha256: 'ab', text: true, lineEndings: 'lf' as const, offset: 1024, secrets: ['npmToken' as const] },
+      { path: '/app/.env', type: 'file' as const, mode: 0o644, uid: 0, gid: 0, size: 20, sha256: 'cd', text: true, lineEndings: 'lf' as const, offset: 2048, secrets: ['awsAccessKey' as const, 'password' as const] },
+      { path: '/app/main.py', type: 'file' as const, mode: 0o644, uid: 0, gid: 0, size: 5, sha256: 'ef', text: true, lineEndings: 'lf' as const, offset: 3072 },
+    ];
+    await cache.writeIndex({ diffId: id('c'), size: 4096, entries });
+    assert.deepEqual((await cache.readIndex(id('c')))?.entries, entries);
+    const doc = JSON.parse(await readFile(join(dir, INDEX_DIR, `${'c'.repeat(64)}.json`), 'utf8')) as { rows: unknown[][] };
+    assert.deepEqual(doc.rows.map((r) => r.length), [13, 13, 12]);
+  });
+
+  it('does not read indexes of the previous format (v1 rows have no secret kinds: the layer is indexed again)', async () => {
+    assert.equal(INDEX_DIR, 'index-v2');
+    await mkdir(join(dir, 'index-v1'), { recursive: true });
+    await writeFile(join(dir, 'index-v1', `${'d'.repeat(64)}.json`), JSON.stringify({ diffId: id('d'), size: 1, rows: [['/a', 'file', 420, 0, 0, 1]] }));
+    const cache = await Cache.open(dir);
+    assert.equal(cache.hasIndex(id('d')), false);
+    assert.equal(await cache.readIndex(id('d')), undefined);
   });
 
   it('refuses digests that could name a path outside the cache', async () => {
