@@ -108,6 +108,27 @@ export async function findCredentials(registry: string, opts: DockerConfigOption
   return { none: notes.join('; ') };
 }
 
+/**
+ * The registries the docker config has credentials or helpers for (hosts of
+ * `auths` and `credHelpers`, Docker Hub as docker.io): what a user has logged
+ * in to. A missing or unreadable config lists none.
+ */
+export async function configuredRegistries(opts: Pick<DockerConfigOptions, 'configDir' | 'env'> = {}): Promise<string[]> {
+  const env = opts.env ?? process.env;
+  const file = join(opts.configDir ?? (env.DOCKER_CONFIG || join(homedir(), '.docker')), 'config.json');
+  let config: DockerConfigFile;
+  try {
+    config = JSON.parse(await readFile(file, 'utf8')) as DockerConfigFile;
+  } catch {
+    return [];
+  }
+  const hosts = [...Object.keys(config.auths ?? {}), ...Object.keys(config.credHelpers ?? {})].map((k) => {
+    const host = k.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '').split('/')[0].toLowerCase();
+    return host === 'index.docker.io' || host === 'registry-1.docker.io' ? DOCKER_HUB : host;
+  });
+  return [...new Set(hosts.filter(Boolean))].sort();
+}
+
 /** Keys of auths/credHelpers are written many ways: host, host:port, https://host/v1/. */
 function sameRegistry(key: string, registry: string): boolean {
   const host = key.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '').split('/')[0].toLowerCase();

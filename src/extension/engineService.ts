@@ -7,6 +7,8 @@ import { loadImages, type LoadProgress } from '../core/loader';
 import { MergedLookup } from '../core/mergedDiff';
 import type { FileEntry, ImageModel } from '../core/model';
 import { parseReference } from '../core/reference';
+import { RegistryClient, type RegistryOptions } from '../core/registry';
+import { Transport } from '../core/registryTransport';
 import { DaemonClient, type ImageSummary } from '../docker/daemonClient';
 import { resolveEndpoint, type Endpoint } from '../docker/endpoint';
 import { readSettings, type Settings } from './settings';
@@ -15,8 +17,12 @@ export interface LoadOpts {
   signal?: AbortSignal;
   /** Also make sure the layer bytes are in the cache (to read files). */
   needBytes?: boolean;
+  /** Only these layers' bytes are needed (a registry image downloads just them). */
+  needLayerBytes?: string[];
   onProgress?: (p: LoadProgress) => void;
 }
+
+const SOURCE_ACTIONS = { cache: 'from the cache', export: 'exported and indexed', read: 'read and indexed', download: 'downloaded (missing layers only) and indexed' } as const;
 
 /** Where each loaded image came from, so a restored editor can load it again after a reload. */
 const SOURCES_KEY = 'containerCompare.imageSources';
@@ -32,6 +38,7 @@ const MAX_MODELS = 12;
  */
 export class EngineService {
   private settingsCache: Settings | undefined;
+  private readonly registryClients = new Map<string, RegistryClient>();
   private cachePromise: Promise<Cache> | undefined;
   private client: DaemonClient | undefined;
   private readonly models = new Map<string, ImageModel>();
@@ -57,6 +64,7 @@ export class EngineService {
     if (what === 'settings') return;
     this.cachePromise = undefined;
     this.client = undefined;
+    this.registryClients.clear();
     this.models.clear();
     this.trees.clear();
     this.lookups.clear();
@@ -88,6 +96,22 @@ export class EngineService {
     } catch (e) {
       return `an invalid endpoint (${(e as Error).message})`;
     }
+  }
+
+  /** How registries are reached, from the settings. */
+  registryOptions(): RegistryOptions {
+    const r = this.settings().registries;
+    return { insecure: r.insecure, caFiles: r.caFiles, env: process.env, ...(r.dockerConfig ? { configDir: r.dockerConfig } : {}) };
+  }
+
+  /** A client for one registry (its tokens are kept while the settings stay). */
+  registry(host: string): RegistryClient {
+    let c = this.registryClients.get(host);
+    if (!c) {
+      const opts = this.registryOptions();
+      this.registryClients.set(host, (c = new RegistryClient(host, new Transport(opts), opts)));
+    }
+    return c;
   }
 
   daemon(): DaemonClient {
@@ -124,14 +148,18 @@ export class EngineService {
       platform: s.platform,
       signal: opts.signal,
       needBytes: opts.needBytes,
+      ...(opts.needLayerBytes ? { needLayerBytes: opts.needLayerBytes } : {}),
+      registry: this.registryOptions(),
       onProgress: opts.onProgress,
-      onSource: (x) => this.log.info(`${x.ref}: ${x.action === 'cache' ? 'from the cache' : x.action === 'export' ? 'exported and indexed' : 'read and indexed'}`),
+      onSource: (x) => this.log.info(`${x.ref}: ${SOURCE_ACTIONS[x.action]}`),
     });
     this.log.info(`Loaded ${refs.join(', ')} in ${Date.now() - started} ms`);
     for (const [i, m] of models.entries()) {
       this.remember(m);
-      // A daemon image is found again by its id (a tag may move); an archive only by its reference.
-      await this.recordSource(m.id, parseReference(refs[i]).kind === 'daemon' ? m.id : refs[i]);
+      // Found again by what cannot move: a daemon image by its id, a registry image by its
+      // manifest digest; an archive only by its reference.
+      const kind = parseReference(refs[i]).kind;
+      await this.recordSource(m.id, kind === 'daemon' ? m.id : kind === 'registry' && m.repoDigest ? `registry://${m.repoDigest}` : refs[i]);
     }
     return models;
   }
@@ -174,10 +202,12 @@ export class EngineService {
   async readFile(image: ImageModel, file: ImageFile, signal?: AbortSignal): Promise<Buffer> {
     const cache = await this.cache();
     const f = this.withContent(image, file);
-    if (!cache.layers.has(image.layers[f.layer].diffId)) {
+    const diffId = image.layers[f.layer].diffId;
+    if (!cache.layers.has(diffId)) {
       const source = this.state.get<Record<string, string>>(SOURCES_KEY, {})[image.id] ?? image.ref;
       this.log.info(`${f.path}: layer ${f.layer} bytes not cached; reading ${source} again`);
-      await this.loadOne(source, { signal, needBytes: true });
+      // A registry image downloads just this layer; local sources are read whole.
+      await this.loadOne(source, { signal, needLayerBytes: [diffId] });
     }
     const chunks: Buffer[] = [];
     for await (const c of await readImageFile(cache, image, f)) chunks.push(c as Buffer);

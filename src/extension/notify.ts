@@ -17,9 +17,9 @@ export async function reportError(log: vscode.LogOutputChannel, what: string, e:
   if (e instanceof Error && e.stack && !isCompareError(e)) log.debug(e.stack);
   const actions = [...(retry ? ['Retry'] : []), 'Show Output'];
   const reason = isCompareError(e) ? e.reason : undefined;
-  if (reason === 'daemonUnreachable') actions.push('Open Settings');
+  if (reason === 'daemonUnreachable' || reason === 'unauthorized' || reason === 'registry') actions.push('Open Settings');
   const picked = await vscode.window.showErrorMessage(`${what}: ${message}`, ...actions);
   if (picked === 'Retry') retry?.();
   else if (picked === 'Show Output') log.show(true);
-  else if (picked === 'Open Settings') void vscode.commands.executeCommand('workbench.action.openSettings', 'containerCompare.dockerHost');
+  else if (picked === 'Open Settings') void vscode.commands.executeCommand('workbench.action.openSettings', reason === 'daemonUnreachable' ? 'containerCompare.dockerHost' : 'containerCompare.registries');
 }

@@ -15,6 +15,14 @@ export interface Settings {
   cacheDir: string;
   cacheMaxBytes: number;
   followEngine: boolean;
+  registries: {
+    /** HOST[:PORT]/REPOSITORY entries shown under Registries. */
+    repositories: string[];
+    insecure: string[];
+    caFiles: string[];
+    /** Empty: $DOCKER_CONFIG, else ~/.docker. */
+    dockerConfig?: string;
+  };
 }
 
 /** Reads the settings; a malformed value throws a CompareError that names the setting. */
@@ -30,11 +38,21 @@ export function readSettings(): Settings {
     cacheDir: dir || defaultCacheDir(),
     cacheMaxBytes: parseSize(c.get<string>('cache.maxSize', '10G'), `The setting ${SECTION}.cache.maxSize`),
     followEngine: c.get<boolean>('followEngine', true),
+    registries: {
+      repositories: strings(c.get<string[]>('registries.repositories', [])),
+      insecure: strings(c.get<string[]>('registries.insecure', [])),
+      caFiles: strings(c.get<string[]>('registries.caFiles', [])),
+      dockerConfig: c.get<string>('registries.dockerConfig', '').trim() || undefined,
+    },
   };
 }
 
+function strings(v: unknown): string[] {
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string' && x.trim() !== '').map((x) => x.trim()) : [];
+}
+
 /** Settings that decide where images come from: a change invalidates loaded images and the engine client. */
-export const SOURCE_SETTINGS = ['dockerHost', 'platform', 'cache.directory', 'cache.maxSize'].map((s) => `${SECTION}.${s}`);
+export const SOURCE_SETTINGS = ['dockerHost', 'platform', 'cache.directory', 'cache.maxSize', 'registries.insecure', 'registries.caFiles', 'registries.dockerConfig'].map((s) => `${SECTION}.${s}`);
 
 
 /** Run Side by Side options from the settings (the CLI takes the same from flags). */

@@ -172,7 +172,7 @@ describe('Compare Images (archives and layouts)', () => {
       [['/app/config.ini', ['lineEndings']]],
     );
     // Images from files appear in the Images view, to browse like local ones.
-    const opened = (await children(s.images)).find((n) => n.kind === 'repo' && n.label === 'Opened from files');
+    const opened = (await children(s.images)).find((n) => n.kind === 'repo' && n.label === 'Opened in this session');
     assert.ok(opened && opened.kind === 'repo' && opened.images.length >= 2);
   });
 

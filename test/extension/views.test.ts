@@ -118,9 +118,9 @@ describe('The Images view', () => {
     try {
       const roots = await waitFor('the empty state', async () => {
         const r = await children(s.images);
-        return r.every((n) => n.kind !== 'repo' || n.label === 'Opened from files') && r;
+        return r.every((n) => n.kind !== 'repo' || n.label === 'Opened in this session') && r;
       });
-      assert.ok(roots.every((n) => n.kind === 'repo' && n.label === 'Opened from files'));
+      assert.ok(roots.every((n) => n.kind === 'repo' && n.label === 'Opened in this session'));
       assert.match(s.imagesView.message ?? '', /No Docker engine answered at unix:\/\/\/tmp\/cc-no-engine-here\.sock .*ENOENT/);
     } finally {
       await undo();

@@ -1,13 +1,22 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash, createPrivateKey, randomBytes, sign, X509Certificate } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { createServer, type AddressInfo } from 'node:net';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 
-// __filename, not __dirname: under tsx's ESM loader (scripts/bench-registry.mjs) __dirname is not a path.
-const ROOT = resolve(dirname(__filename), '../..');
+/**
+ * The repository root: the nearest folder above this file with a package.json.
+ * (__filename, not __dirname: under tsx's ESM loader (scripts/bench-registry.mjs)
+ * __dirname is not a path; and bundled into out/test/extension this file is
+ * two levels deeper than in test/helpers.)
+ */
+const ROOT = (() => {
+  let d = dirname(__filename);
+  while (!existsSync(join(d, 'package.json')) && dirname(d) !== d) d = dirname(d);
+  return d;
+})();
 
 /**
  * Fails loudly (never skips) when the registry tools are missing; as root it

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { messageOf } from '../../core/errors';
+import { formatRegistryName, parseRegistryName } from '../../core/registryName';
 import { age, humanSize } from '../../core/units';
 import type { Services } from '../services';
 
@@ -8,7 +9,7 @@ const LIST_WAIT_MS = 1500;
 
 interface Item extends vscode.QuickPickItem {
   ref?: string;
-  action?: 'archive' | 'layout';
+  action?: 'archive' | 'layout' | 'remote';
 }
 
 /**
@@ -29,6 +30,7 @@ export async function pickImage(s: Services, title: string, step: number, placeh
   const browse: Item[] = [
     { label: '$(file-zip) Browse archive…', description: 'docker save tar (legacy or OCI layout), oci-archive', action: 'archive', alwaysShow: true },
     { label: '$(folder-opened) Browse OCI layout folder…', description: 'a directory with index.json and blobs/', action: 'layout', alwaysShow: true },
+    { label: '$(cloud) Remote image…', description: 'HOST[:PORT]/REPO:TAG in a registry, without pulling it', action: 'remote', alwaysShow: true },
   ];
   const endpoint = s.engine.endpointLabel();
   const listed = s.engine.listImages().then(
@@ -69,6 +71,7 @@ export async function pickImage(s: Services, title: string, step: number, placeh
   qp.dispose();
   if (picked === undefined || typeof picked === 'string') return picked;
   if (picked.ref) return picked.ref;
+  if (picked.action === 'remote') return askRemote(title);
   const uris = await vscode.window.showOpenDialog({
     title,
     canSelectFiles: picked.action === 'archive',
@@ -81,3 +84,24 @@ export async function pickImage(s: Services, title: string, step: number, placeh
   if (!path) return undefined;
   return picked.action === 'layout' ? `oci:${path}` : `docker-archive:${path}`;
 }
+
+/** A registry image by name: registry://HOST[:PORT]/REPO:TAG (or @sha256:...). */
+async function askRemote(title: string): Promise<string | undefined> {
+  const value = await vscode.window.showInputBox({
+    title,
+    prompt: 'An image in a registry: HOST[:PORT]/REPO:TAG or HOST[:PORT]/REPO@sha256:… (only the layers not indexed yet are downloaded)',
+    placeHolder: 'registry.example:5000/app:ci',
+    ignoreFocusOut: true,
+    validateInput: (v) => {
+      try {
+        parseRegistryName(v.trim().replace(/^registry:\/\//, ''));
+        return undefined;
+      } catch (e) {
+        return messageOf(e);
+      }
+    },
+  });
+  if (!value) return undefined;
+  return `registry://${formatRegistryName(parseRegistryName(value.trim().replace(/^registry:\/\//, '')))}`;
+}
+

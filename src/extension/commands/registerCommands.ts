@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { Command, Services } from '../services';
+import { addRemoteRepository } from './addRemoteRepository';
 import { closeComparison } from './closeComparison';
 import { compareImages } from './compareImages';
 import { compareWithSelected } from './compareWithSelected';
@@ -8,6 +9,7 @@ import { exportReport } from './exportReport';
 import { openChanges } from './openChanges';
 import { openFile } from './openFile';
 import { refresh } from './refresh';
+import { removeRemoteRepository } from './removeRemoteRepository';
 import { revealInImages } from './revealInImages';
 import { runSideBySide } from './runSideBySide';
 import { selectForCompare } from './selectForCompare';
@@ -18,6 +20,8 @@ import { swapSides } from './swapSides';
 export const COMMANDS: readonly Command[] = [
   compareImages,
   runSideBySide,
+  addRemoteRepository,
+  removeRemoteRepository,
   selectForCompare,
   compareWithSelected,
   openChanges,

@@ -8,7 +8,7 @@ export const selectForCompare: Command = {
   async run(s, node?: unknown) {
     const n = node as ImagesNode | undefined;
     if (n?.kind !== 'image') return;
-    s.selection = { ref: n.ref, label: n.parent.kind === 'repo' && n.ref !== n.imageId ? n.ref : n.label };
+    s.selection = { ref: n.ref, label: n.ref !== n.imageId ? n.ref.replace(/^registry:\/\//, '') : n.label };
     await vscode.commands.executeCommand('setContext', 'containerCompare.hasSelection', true);
     vscode.window.setStatusBarMessage(`Selected ${s.selection.label} for compare`, 4000);
   },

@@ -4,6 +4,8 @@ import type { MergedEntry } from '../../core/fileTree';
 import { layerChanges, type LayerChange } from '../../core/layerChanges';
 import type { ImageModel, LayerInfo } from '../../core/model';
 import { octal } from '../../core/report';
+import { configuredRegistries } from '../../core/registryAuth';
+import { parseRegistryName } from '../../core/registryName';
 import { age, humanSize } from '../../core/units';
 import type { ImageSummary } from '../../docker/daemonClient';
 import type { EngineService } from '../engineService';
@@ -13,7 +15,7 @@ import type { ChangeDecorations, ChangeMark } from './decorations';
 import { basename, escapeMd, layerTitle, two } from './labels';
 import { buildPathTree, type PathFolder } from './pathTree';
 
-/** A repository of the engine ("cc-example/php-fcgid"), or the untagged images, or images opened from files. */
+/** A repository of the engine ("cc-example/php-fcgid"), or the untagged images, or images opened from archives, layouts and registries. */
 export interface RepoNode {
   kind: 'repo';
   id: string;
@@ -26,12 +28,37 @@ export interface RepoNode {
 export interface ImageNode {
   kind: 'image';
   id: string;
-  parent: RepoNode;
-  /** What to load it by: "repo:tag", an id, or an archive reference. */
+  parent: RepoNode | RemoteRepoNode;
+  /** What to load it by: "repo:tag", an id, an archive reference, or registry://HOST/REPO:TAG. */
   ref: string;
   label: string;
+  /** Unknown ('') for a registry tag until it is loaded. */
   imageId: string;
   summary?: ImageSummary;
+}
+
+/** The registries a user works with: logged in to (docker config), marked insecure, or named in the settings. */
+export interface RegistriesNode {
+  kind: 'registries';
+  id: string;
+}
+
+export interface RegistryNode {
+  kind: 'registry';
+  id: string;
+  parent: RegistriesNode;
+  host: string;
+}
+
+/** A repository of a registry; its tags are its children, each an image to browse or compare. */
+export interface RemoteRepoNode {
+  kind: 'remoteRepo';
+  id: string;
+  parent: RegistryNode;
+  host: string;
+  repository: string;
+  /** Named in containerCompare.registries.repositories (so it can be removed from there). */
+  added: boolean;
 }
 
 export interface LayerNode {
@@ -87,7 +114,10 @@ export interface MessageNode {
   command?: vscode.Command;
 }
 
-export type ImagesNode = RepoNode | ImageNode | LayerNode | ChangeFolderNode | ChangeNode | FsRootNode | FsEntryNode | MessageNode;
+export type ImagesNode = RepoNode | ImageNode | RegistriesNode | RegistryNode | RemoteRepoNode | LayerNode | ChangeFolderNode | ChangeNode | FsRootNode | FsEntryNode | MessageNode;
+
+/** Tags listed per repository at most: a CI registry may keep thousands. */
+const MAX_TAGS = 500;
 
 const OPENED = '\0opened';
 const UNTAGGED = '\0untagged';
@@ -105,6 +135,8 @@ export class ImagesTreeProvider implements vscode.TreeDataProvider<ImagesNode> {
   private roots: Promise<ImagesNode[]> | undefined;
   private readonly children = new Map<string, Promise<ImagesNode[]>>();
   private readonly opened = new Map<string, { ref: string; name: string }>();
+  /** Image ids of registry tags loaded in this session (a tag says nothing of its id until then). */
+  private readonly remoteIds = new Map<string, string>();
   private engineState: 'unknown' | 'ok' | 'empty' | 'unreachable' = 'unknown';
 
   constructor(
@@ -147,18 +179,42 @@ export class ImagesTreeProvider implements vscode.TreeDataProvider<ImagesNode> {
       case 'image': {
         const item = new vscode.TreeItem(n.label, vscode.TreeItemCollapsibleState.Collapsed);
         const s = n.summary;
-        item.description = [n.imageId.slice(7, 19), ...(s ? [humanSize(s.size), age(s.created)] : [])].join(' · ');
+        const remote = n.parent.kind === 'remoteRepo';
+        const loadedId = n.imageId || (remote ? this.remoteIds.get(n.ref) ?? '' : '');
+        item.description = [loadedId ? loadedId.slice(7, 19) : 'not downloaded', ...(s ? [humanSize(s.size), age(s.created)] : [])].join(' · ');
         const md = new vscode.MarkdownString(undefined, true);
         md.appendMarkdown(`**${escapeMd(n.label)}**\n\n`);
-        md.appendMarkdown(`Image id \`${n.imageId}\`\n\n`);
+        if (loadedId) md.appendMarkdown(`Image id \`${loadedId}\`\n\n`);
         if (s) {
           md.appendMarkdown(`${humanSize(s.size)}, created ${new Date(s.created).toLocaleString()} (${age(s.created)})\n\n`);
           if (s.repoTags.length > 1) md.appendMarkdown(`Tags: ${s.repoTags.map((t) => `\`${t}\``).join(', ')}\n\n`);
           if (s.repoDigests.length) md.appendMarkdown(`Digests: ${s.repoDigests.map((t) => `\`${t}\``).join(', ')}\n\n`);
         } else md.appendMarkdown(`From \`${escapeMd(n.ref)}\`\n\n`);
         item.tooltip = md;
-        item.iconPath = new vscode.ThemeIcon('package');
-        item.contextValue = 'image';
+        item.iconPath = new vscode.ThemeIcon(remote ? 'cloud' : 'package');
+        // Registry images can be browsed and compared, not run (run needs them in the engine).
+        item.contextValue = remote ? 'remoteImage' : 'image';
+        return withId(item, n);
+      }
+      case 'registries': {
+        const item = new vscode.TreeItem('Registries', vscode.TreeItemCollapsibleState.Collapsed);
+        item.iconPath = new vscode.ThemeIcon('cloud');
+        item.tooltip = 'Registries you are logged in to (docker config), marked insecure, or named in containerCompare.registries.repositories. Their images are read without pulling: only layers not indexed yet are downloaded.';
+        item.contextValue = 'registries';
+        return withId(item, n);
+      }
+      case 'registry': {
+        const item = new vscode.TreeItem(n.host, vscode.TreeItemCollapsibleState.Collapsed);
+        item.iconPath = new vscode.ThemeIcon('server');
+        item.contextValue = 'registry';
+        return withId(item, n);
+      }
+      case 'remoteRepo': {
+        const item = new vscode.TreeItem(n.repository, vscode.TreeItemCollapsibleState.Collapsed);
+        item.iconPath = new vscode.ThemeIcon('repo');
+        item.description = n.added ? undefined : 'from the catalog';
+        item.tooltip = `${n.host}/${n.repository}`;
+        item.contextValue = n.added ? 'remoteRepository.added' : 'remoteRepository';
         return withId(item, n);
       }
       case 'layer': {
@@ -266,6 +322,68 @@ export class ImagesTreeProvider implements vscode.TreeDataProvider<ImagesNode> {
     return undefined;
   }
 
+  /** Registry hosts to list: the settings' repositories and insecure hosts, and the docker config's logins. */
+  private async registries(): Promise<string[]> {
+    const r = this.engine.settings().registries;
+    const hosts = new Set<string>();
+    for (const entry of r.repositories) {
+      try {
+        hosts.add(parseRegistryName(entry).registry);
+      } catch {
+        // a malformed entry: the settings editor flags it (pattern)
+      }
+    }
+    for (const h of r.insecure) if (!h.includes('/')) hosts.add(h);
+    const opts = this.engine.registryOptions();
+    for (const h of await configuredRegistries({ configDir: opts.configDir, env: process.env })) hosts.add(h);
+    return [...hosts].sort();
+  }
+
+  private async repositories(n: RegistryNode): Promise<ImagesNode[]> {
+    const added = new Set<string>();
+    for (const entry of this.engine.settings().registries.repositories) {
+      try {
+        const name = parseRegistryName(entry);
+        if (name.registry === n.host) added.add(name.repository);
+      } catch {
+        // see registries()
+      }
+    }
+    const catalog = await this.engine.registry(n.host).catalog();
+    const names = [...new Set([...added, ...(catalog ?? [])])].sort();
+    const out: ImagesNode[] = names.map((repository) => ({ kind: 'remoteRepo', id: `${n.id}/repo:${repository}`, parent: n, host: n.host, repository, added: added.has(repository) }));
+    if (!out.length) {
+      out.push({
+        kind: 'message',
+        id: `${n.id}/none`,
+        parent: n,
+        label: catalog === undefined ? 'This registry does not list its repositories: add one' : 'No repositories',
+        icon: 'add',
+        command: { command: 'containerCompare.addRemoteRepository', title: 'Add Remote Repository…', arguments: [n] },
+      });
+    }
+    return out;
+  }
+
+  private async tags(n: RemoteRepoNode): Promise<ImagesNode[]> {
+    const tags = await this.engine.registry(n.host).listTags(n.repository);
+    const out: ImagesNode[] = tags.slice(0, MAX_TAGS).map((tag) => ({ kind: 'image', id: `${n.id}/tag:${tag}`, parent: n, ref: `registry://${n.host}/${n.repository}:${tag}`, label: tag, imageId: '' }));
+    if (tags.length > MAX_TAGS) out.push({ kind: 'message', id: `${n.id}/more`, parent: n, label: `… and ${tags.length - MAX_TAGS} more tags (compare one by name: Compare Images → Remote image…)`, icon: 'info' });
+    if (!tags.length) out.push({ kind: 'message', id: `${n.id}/none`, parent: n, label: 'No tags', icon: 'info' });
+    return out;
+  }
+
+  /** Children that come from the network: a failure becomes a line with Retry, not a broken tree. */
+  private async guarded(n: ImagesNode, load: () => Promise<ImagesNode[]>): Promise<ImagesNode[]> {
+    try {
+      return await load();
+    } catch (e) {
+      this.log.warn(`${n.id}: ${messageOf(e)}`);
+      queueMicrotask(() => this.children.delete(n.id));
+      return [{ kind: 'message', id: `${n.id}/error`, parent: n, label: messageOf(e), detail: messageOf(e), icon: 'error', command: { command: 'containerCompare.refresh', title: 'Retry', arguments: [n] } }];
+    }
+  }
+
   private forget(id: string): void {
     for (const k of [...this.children.keys()]) if (k === id || k.startsWith(id + '/')) this.children.delete(k);
   }
@@ -301,11 +419,12 @@ export class ImagesTreeProvider implements vscode.TreeDataProvider<ImagesNode> {
       }
     }
     if (this.opened.size) {
-      const r = repo(OPENED, 'Opened from files', 'file-zip');
+      const r = repo(OPENED, 'Opened in this session', 'file-zip');
       for (const [id, o] of this.opened) r.images.push({ kind: 'image', id: `${r.id}/img:${id}`, parent: r, ref: o.ref, label: o.name, imageId: id });
     }
     const sorted = [...repos.values()].sort((a, b) => rank(a) - rank(b) || (a.label < b.label ? -1 : 1));
     roots.push(...sorted);
+    if ((await this.registries()).length) roots.push({ kind: 'registries', id: 'registries' });
     return roots;
   }
 
@@ -313,6 +432,12 @@ export class ImagesTreeProvider implements vscode.TreeDataProvider<ImagesNode> {
     switch (n.kind) {
       case 'repo':
         return n.images;
+      case 'registries':
+        return (await this.registries()).map((host): ImagesNode => ({ kind: 'registry', id: `registry:${host}`, parent: n, host }));
+      case 'registry':
+        return this.guarded(n, () => this.repositories(n));
+      case 'remoteRepo':
+        return this.guarded(n, () => this.tags(n));
       case 'image':
         return this.imageChildren(n);
       case 'layer': {
@@ -336,7 +461,8 @@ export class ImagesTreeProvider implements vscode.TreeDataProvider<ImagesNode> {
   private async imageChildren(n: ImageNode): Promise<ImagesNode[]> {
     let image: ImageModel;
     try {
-      image = await withProgress(`Indexing ${n.parent.kind === 'repo' && n.ref.includes(':') && !n.ref.startsWith('sha256:') ? n.ref : n.label}`, (signal, report) =>
+      const what = n.parent.kind === 'remoteRepo' ? `Downloading the missing layers of ${n.ref.slice('registry://'.length)}` : `Indexing ${n.ref.includes(':') && !n.ref.startsWith('sha256:') ? n.ref : n.label}`;
+      image = await withProgress(what, (signal, report) =>
         this.engine.loadOne(n.ref, { signal, onProgress: report }),
       );
     } catch (e) {
@@ -355,6 +481,10 @@ export class ImagesTreeProvider implements vscode.TreeDataProvider<ImagesNode> {
           command: { command: 'containerCompare.refresh', title: 'Retry', arguments: [n] },
         },
       ];
+    }
+    if (n.parent.kind === 'remoteRepo' && this.remoteIds.get(n.ref) !== image.id) {
+      this.remoteIds.set(n.ref, image.id);
+      queueMicrotask(() => this.changed.fire(n));
     }
     const layers: ImagesNode[] = image.layers.map((layer) => ({ kind: 'layer', id: `${n.id}/layer:${layer.index}`, parent: n, image, layer }));
     return [...layers, { kind: 'fsRoot', id: `${n.id}/fs`, parent: n, image }];

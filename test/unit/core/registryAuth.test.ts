@@ -3,7 +3,8 @@ import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { helperGet } from '../../../src/core/credentialHelper';
-import { findCredentials, parseChallenges } from '../../../src/core/registryAuth';
+import { configuredRegistries, findCredentials, parseChallenges } from '../../../src/core/registryAuth';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
@@ -102,5 +103,14 @@ describe('WWW-Authenticate challenges', () => {
   it('survives garbage', () => {
     assert.deepEqual(parseChallenges(''), []);
     assert.deepEqual(parseChallenges('=,,"'), []);
+  });
+});
+
+describe('configuredRegistries', () => {
+  it('lists the hosts of auths and credHelpers, Docker Hub as docker.io', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cc-config-'));
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ auths: { 'https://index.docker.io/v1/': {}, 'registry.example:5000': {} }, credHelpers: { 'ghcr.io': 'gh', 'registry.example:5000': 'x' } }));
+    assert.deepEqual(await configuredRegistries({ configDir: dir }), ['docker.io', 'ghcr.io', 'registry.example:5000']);
+    assert.deepEqual(await configuredRegistries({ configDir: join(dir, 'missing') }), []);
   });
 });
