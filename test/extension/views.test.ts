@@ -80,6 +80,26 @@ describe('The Images view', () => {
     assert.ok(after.includes('Package: libapache2-mod-fcgid'));
   });
 
+  it('marks what should not ship: a private key deleted by a later layer still shows in the layer that ships it', async () => {
+    const img = await imageNode(s, 'cc-fixture/leftovers', 'a');
+    const kids = await children(s.images, img);
+    await waitFor('the image row to count its leftovers', async () => /⚠ \d+ leftovers/.test(await description(s.images, img)));
+    const keyLayer = kids[2] as LayerNode;
+    assert.match(await description(s.images, keyLayer), /⚠ 1 leftover, 1 with secrets/);
+    const key = (await leaves(s, keyLayer)).find((n) => n.kind === 'layerChange' && n.change.path === '/root/.ssh/id_ed25519');
+    assert.ok(key, 'the key is not among what layer 02 adds');
+    const deco = await s.decorations.provideFileDecoration((await s.images.getTreeItem(key)).resourceUri!);
+    assert.equal(deco?.badge, '!');
+    assert.match(String(deco?.tooltip), /Should not ship: .*privateKey/s);
+    // The layer that deletes it shows a deletion, not a leak.
+    assert.doesNotMatch(await description(s.images, kids[3]), /leftover/);
+    assert.match(await description(s.images, kids[4]), /⚠ 2 leftovers, 1 with secrets/);
+    // A clean side has none of it.
+    const clean = await imageNode(s, 'cc-fixture/leftovers', 'b');
+    await children(s.images, clean);
+    assert.doesNotMatch(await description(s.images, (await children(s.images, clean))[1]), /with secrets/);
+  });
+
   it('browses the merged filesystem', async () => {
     const img = await imageNode(s, 'cc-example/php-fcgid', 'ci');
     const fs = (await children(s.images, img)).find((k) => k.kind === 'fsRoot')!;

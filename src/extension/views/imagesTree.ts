@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { isCompareError, messageOf } from '../../core/errors';
 import type { MergedEntry } from '../../core/fileTree';
 import { layerChanges, type LayerChange } from '../../core/layerChanges';
+import { findLeftovers, type Leftover } from '../../core/leftovers';
 import type { ImageModel, LayerInfo } from '../../core/model';
 import { octal } from '../../core/report';
 import { configuredRegistries } from '../../core/registryAuth';
@@ -135,6 +136,8 @@ export class ImagesTreeProvider implements vscode.TreeDataProvider<ImagesNode> {
   private roots: Promise<ImagesNode[]> | undefined;
   private readonly children = new Map<string, Promise<ImagesNode[]>>();
   private readonly opened = new Map<string, { ref: string; name: string }>();
+  /** What should not ship, per image id and layer (leftovers.ts), found when an image is loaded. */
+  private readonly leftovers = new Map<string, Map<number, Leftover[]>>();
   /** Image ids of registry tags loaded in this session (a tag says nothing of its id until then). */
   private readonly remoteIds = new Map<string, string>();
   private engineState: 'unknown' | 'ok' | 'empty' | 'unreachable' = 'unknown';
@@ -191,6 +194,8 @@ export class ImagesTreeProvider implements vscode.TreeDataProvider<ImagesNode> {
           if (s.repoDigests.length) md.appendMarkdown(`Digests: ${s.repoDigests.map((t) => `\`${t}\``).join(', ')}\n\n`);
         } else md.appendMarkdown(`From \`${escapeMd(n.ref)}\`\n\n`);
         item.tooltip = md;
+        const shipped = loadedId ? [...(this.leftovers.get(loadedId)?.values() ?? [])].flat() : [];
+        if (shipped.length) item.description += ` · ⚠ ${shipped.length} leftover${shipped.length === 1 ? '' : 's'}`;
         item.iconPath = new vscode.ThemeIcon(remote ? 'cloud' : 'package');
         // Registry images can be browsed and compared, not run (run needs them in the engine).
         item.contextValue = remote ? 'remoteImage' : 'image';
@@ -222,6 +227,14 @@ export class ImagesTreeProvider implements vscode.TreeDataProvider<ImagesNode> {
         const item = new vscode.TreeItem(`${two(l.index)} · ${layerTitle(l.instruction)}`, n.image.indexes[l.index].length > 0 ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
         item.description = `${humanSize(l.size)} · ${l.fileCount} file${l.fileCount === 1 ? '' : 's'}`;
         item.tooltip = layerTooltip(l);
+        const found = this.leftovers.get(n.image.id)?.get(l.index);
+        if (found?.length) {
+          const secrets = found.filter((x) => x.secretKinds?.length).length;
+          item.description += ` · ⚠ ${found.length} leftover${found.length === 1 ? '' : 's'}${secrets ? `, ${secrets} with secrets` : ''}`;
+          (item.tooltip as vscode.MarkdownString).appendMarkdown(
+            `\n\n**Should not ship:**\n\n${found.map((x) => `- \`${escapeMd(x.path)}\`: ${escapeMd(x.reason)}${x.deletedInLayer !== undefined ? ` (deleted by layer ${two(x.deletedInLayer)}, but its bytes still ship here)` : ''}`).join('\n')}`,
+          );
+        }
         item.iconPath = new vscode.ThemeIcon('layers');
         item.contextValue = 'layer';
         return withId(item, n);
@@ -320,6 +333,23 @@ export class ImagesTreeProvider implements vscode.TreeDataProvider<ImagesNode> {
       return cur;
     }
     return undefined;
+  }
+
+  /** Leftovers of a loaded image, by layer; the image's row learns of them too. */
+  private findLeftovers(image: ImageModel, n: ImageNode): void {
+    if (this.leftovers.has(image.id)) return;
+    const byLayer = new Map<number, Leftover[]>();
+    for (const l of findLeftovers(image)) {
+      if (l.thirdParty && !l.secretKinds?.length) continue;
+      byLayer.set(l.layer, [...(byLayer.get(l.layer) ?? []), l]);
+    }
+    this.leftovers.set(image.id, byLayer);
+    if (byLayer.size) queueMicrotask(() => this.changed.fire(n));
+  }
+
+  /** The leftover at a path of a layer, or the leftover folder (.git) it is in. */
+  private leftoverAt(imageId: string, layer: number, path: string): Leftover | undefined {
+    return this.leftovers.get(imageId)?.get(layer)?.find((l) => l.path === path || path.startsWith(`${l.path}/`));
   }
 
   /** Registry hosts to list: the settings' repositories and insecure hosts, and the docker config's logins. */
@@ -486,6 +516,7 @@ export class ImagesTreeProvider implements vscode.TreeDataProvider<ImagesNode> {
       this.remoteIds.set(n.ref, image.id);
       queueMicrotask(() => this.changed.fire(n));
     }
+    this.findLeftovers(image, n);
     const layers: ImagesNode[] = image.layers.map((layer) => ({ kind: 'layer', id: `${n.id}/layer:${layer.index}`, parent: n, image, layer }));
     return [...layers, { kind: 'fsRoot', id: `${n.id}/fs`, parent: n, image }];
   }
@@ -512,7 +543,9 @@ export class ImagesTreeProvider implements vscode.TreeDataProvider<ImagesNode> {
       c.kind === 'deleted'
         ? ImageUri.of(id, c.path, c.beforeLayer !== undefined ? { layer: c.beforeLayer, view: `deletedIn${layer}` } : { absent: true, view: `deletedIn${layer}` }).toUri()
         : ImageUri.of(id, c.path, { layer }).toUri();
-    this.decorations.set('images', uri, c.kind as ChangeMark, changeTooltip(c));
+    const leftover = c.kind === 'deleted' ? undefined : this.leftoverAt(id, layer, c.path);
+    const warning = leftover && { secret: !!leftover.secretKinds?.length, reason: `Should not ship: ${leftover.reason}${leftover.secretKinds?.length ? ` (${leftover.secretKinds.join(', ')})` : ''}` };
+    this.decorations.set('images', uri, c.kind as ChangeMark, changeTooltip(c), warning);
     return uri;
   }
 
