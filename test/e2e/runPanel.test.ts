@@ -81,6 +81,12 @@ describe(`Run Side by Side in the workbench (${VSIX ? 'installed .vsix' : 'devel
     await row.waitFor();
     assert.equal(await row.locator('.text.b').textContent(), '');
     await screenshot(page, `${MODE}-run-php`);
+    // Hidden behind another editor, the panel's page is discarded; shown again, it comes back as it was.
+    await runCommand(page, 'File: New Untitled Text File');
+    await page.locator('.tabs-container .tab', { hasText: 'Run:' }).click();
+    await panel().locator('.row.onlyA', { hasText: 'mod_fcgid: Process manager' }).first().waitFor();
+    assert.equal(await panel().locator('#diffOnly').getAttribute('checked'), '');
+    await panel().locator('#findings').getByText(/source/i).first().waitFor();
     await closePanel();
     await waitForNoContainers();
   });
