@@ -54,6 +54,25 @@ describe('Run Side by Side', () => {
     await waitFor('the containers to be removed', async () => (await ours()).length === 0, 30_000);
   });
 
+  it('shows the exit code and the engine\'s error of an image that fails to start (a CRLF shebang)', async () => {
+    const panel = await vscode.commands.executeCommand<RunPanel>('containerCompare.runSideBySide', 'cc-fixture/startfail:a', 'cc-fixture/startfail:b');
+    try {
+      const report = await panel.ready();
+      assert.ok(report);
+      assert.equal(report.a.state.status, 'running');
+      const b = report.b.state;
+      // Engines differ: some refuse the start, runc 1.1 starts it and the exec fails at once.
+      assert.ok(b.status === 'failedToStart' || (b.status === 'exited' && b.exitCode === 1), JSON.stringify(b));
+      const said = `${b.error ?? ''}\n${report.b.lines.map((l) => l.text).join('\n')}`;
+      assert.match(said, /exec \/entrypoint\.sh: no such file or directory|no such file or directory/);
+      assert.equal(report.findings[0].side, 'b');
+      assert.match(report.findings[0].kind, /startFailed|exited/);
+    } finally {
+      panel.dispose();
+      await panel.settled();
+    }
+  });
+
   it('is disabled in restricted workspaces by its manifest (this test profile trusts every folder)', async () => {
     {
       const pkg = vscode.extensions.getExtension('container-compare.container-compare')!.packageJSON as {
