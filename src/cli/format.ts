@@ -1,9 +1,13 @@
-import type { DiffReport, GateResult, ReportLayer, ReportLayerSide } from '../core/report';
+import type { DiffReport, GateResult, ReportLayer, ReportLayerSide, ReportLeftovers, ReportPackages } from '../core/report';
 import type { ImageModel } from '../core/model';
 import type { MergedEntry } from '../core/fileTree';
+import type { Leftover } from '../core/leftovers';
+import type { PackageChange } from '../core/packages';
 import { describeChange, groupFiles, octal } from '../core/report';
 import { humanSize } from '../core/units';
 import { sameInstruction } from '../core/compare';
+import { findingLines, findingsMarkdown, md } from './findingFormat';
+import { inert } from './runFormat';
 
 /** Files listed per group in text and Markdown; JSON always has all of them. */
 const PER_GROUP = 25;
@@ -30,11 +34,21 @@ function collapse(layers: readonly ReportLayer[]): Array<ReportLayer | ReportLay
 
 const MARK: Record<string, string> = { identical: '=', different: '≠', onlyA: '-', onlyB: '+' };
 
+/** Findings printed in text and Markdown; JSON always has all of them. */
+const MAX_FINDINGS = 30;
+
+/**
+ * The text report: findings first (when the comparison was analysed), then
+ * A and B, layers, files by reason, packages, leftovers, config and the
+ * gate. Paths and commands come from the images: every line is made inert
+ * before it reaches a terminal.
+ */
 export function renderText(r: DiffReport, gate: GateResult): string {
   const lines: string[] = [];
+  if (r.findings) lines.push(...findingLines(r.findings, MAX_FINDINGS), '');
   const w = Math.max(r.a.name.length, r.b.name.length);
   for (const [k, s] of [['A', r.a], ['B', r.b]] as const) {
-    lines.push(`${k}  ${s.name.padEnd(w)}  ${shortId(s.id)}  ${s.layers} layers, ${humanSize(s.size)}, ${s.platform || 'unknown platform'}`);
+    lines.push(`${k}  ${s.name.padEnd(w)}  ${shortId(s.id)}  ${s.layers} layers, ${humanSize(s.size)}, ${s.platform || 'unknown platform'}${s.source === 'snapshot' ? `  (snapshot ${s.ref})` : ''}`);
   }
   lines.push('', 'Layers');
   for (const item of collapse(r.layers)) {
@@ -65,29 +79,78 @@ export function renderText(r: DiffReport, gate: GateResult): string {
     for (const f of g.files.slice(0, PER_GROUP)) lines.push(`    ${f.path.padEnd(pw)}  ${describeChange(f)}  (layer ${two(f.layer)})`);
     if (g.files.length > PER_GROUP) lines.push(`    … and ${g.files.length - PER_GROUP} more (--json lists all)`);
   }
+  if (r.packages) lines.push('', ...packageLines(r.packages));
+  if (r.leftovers && (r.leftovers.a.length || r.leftovers.b.length)) lines.push('', ...leftoverLines(r.leftovers));
   if (r.config.length) {
     lines.push('', 'Config');
     for (const c of r.config) lines.push(`  ${c.field}: ${show(c.a)} → ${show(c.b)}`);
   }
   lines.push('', gate.fail ? `Different: ${gate.explanation}.` : `OK: ${gate.explanation}.`);
-  return lines.join('\n') + '\n';
+  return lines.map(inert).join('\n') + '\n';
+}
+
+const PACKAGE_MARK: Record<PackageChange['change'], string> = { added: '+', removed: '-', changed: '~' };
+
+function packageChange(c: PackageChange): string {
+  const version = c.change === 'changed' ? `${c.a} → ${c.b}` : (c.a ?? c.b ?? '');
+  const notes = [c.change === 'changed' && c.direction !== 'upgrade' ? c.direction : '', c.security ?? ''].filter(Boolean).join(', ');
+  return `${c.name}${c.arch ? `:${c.arch}` : ''}  ${version}${notes ? `  (${notes})` : ''}`;
+}
+
+function packageCounts(e: ReportPackages['ecosystems'][number]): string {
+  if (e.identical) return 'same databases (not read)';
+  const parts = [e.added.length && `${e.added.length} added`, e.removed.length && `${e.removed.length} removed`, e.changed.length && `${e.changed.length} changed`].filter(Boolean);
+  return parts.length ? parts.join(', ') : 'no change';
+}
+
+/** Per ecosystem: counts, then each change (+ only in B, - only in A, ~ other version). */
+function packageLines(p: ReportPackages): string[] {
+  if (!p.ecosystems.length) return ['Packages: no package database found'];
+  const out = ['Packages'];
+  for (const e of p.ecosystems) {
+    out.push(`  ${e.kind}: ${packageCounts(e)}`);
+    const all = [...e.changed, ...e.removed, ...e.added];
+    for (const c of all.slice(0, PER_GROUP)) out.push(`    ${PACKAGE_MARK[c.change]} ${packageChange(c)}`);
+    if (all.length > PER_GROUP) out.push(`    … and ${all.length - PER_GROUP} more (--json lists all)`);
+  }
+  for (const x of p.problems) out.push(`  ! ${x.side.toUpperCase()} ${x.kind}: ${x.message}`);
+  return out;
+}
+
+function leftoverNote(l: Leftover): string {
+  const notes = [l.secretKinds?.length ? `secrets: ${l.secretKinds.join(', ')}` : '', l.deletedInLayer !== undefined ? `deleted in layer ${two(l.deletedInLayer)}, its bytes still ship` : '', l.replacedInLayer !== undefined ? `replaced in layer ${two(l.replacedInLayer)}, this version still ships` : '', l.thirdParty ? 'in a library or system folder' : ''];
+  return [l.kind, ...notes].filter(Boolean).join('; ');
+}
+
+/** Files that should not ship, by side and layer; never their content. */
+function leftoverLines(l: ReportLeftovers): string[] {
+  const out = ['Leftovers (files that should not ship; values never shown)'];
+  for (const [k, list] of [['A', l.a], ['B', l.b]] as const) {
+    for (const x of list.slice(0, PER_GROUP)) out.push(`  ${k}  layer ${two(x.layer)}  ${x.path}  ${leftoverNote(x)}`);
+    if (list.length > PER_GROUP) out.push(`  ${k}  … and ${list.length - PER_GROUP} more (--json lists all)`);
+  }
+  return out;
 }
 
 function show(v: unknown): string {
   return v === null || v === undefined ? '(none)' : truncate(typeof v === 'string' ? JSON.stringify(v) : JSON.stringify(v), 100);
 }
 
-const md = (s: string) => s.replace(/[|\\`*_[\]<>]/g, (c) => `\\${c}`).replace(/\n/g, ' ');
-
-/** A report for a pull-request comment. */
+/**
+ * A report for a pull-request comment: the findings first, the verdict, the
+ * two images, then every detail in a collapsed section.
+ */
 export function renderMarkdown(r: DiffReport, gate: GateResult): string {
   const out: string[] = [];
-  out.push(`## Container Compare: \`${r.a.name}\` vs \`${r.b.name}\``, '');
-  out.push(gate.fail ? `**Different** — ${gate.explanation}.` : `**OK** — ${gate.explanation}.`, '');
+  out.push(`## Container Compare: \`${r.a.name.replace(/`/g, "'")}\` vs \`${r.b.name.replace(/`/g, "'")}\``, '');
+  if (r.findings) out.push('### Findings', '', ...findingsMarkdown(r.findings, MAX_FINDINGS), '');
+  out.push(gate.fail ? `**Different** — ${md(gate.explanation)}.` : `**OK** — ${md(gate.explanation)}.`, '');
   out.push('| | image | id | layers | size | platform |', '|---|---|---|---|---|---|');
-  out.push(`| A | ${md(r.a.name)} | \`${shortId(r.a.id)}\` | ${r.a.layers} | ${humanSize(r.a.size)} | ${r.a.platform} |`);
-  out.push(`| B | ${md(r.b.name)} | \`${shortId(r.b.id)}\` | ${r.b.layers} | ${humanSize(r.b.size)} | ${r.b.platform} |`, '');
-  out.push('### Layers', '', '| # | status | instruction | files |', '|---|---|---|---|');
+  const named = (x: DiffReport['a']) => `${md(x.name)}${x.source === 'snapshot' ? ' (snapshot)' : ''}`;
+  out.push(`| A | ${named(r.a)} | \`${shortId(r.a.id)}\` | ${r.a.layers} | ${humanSize(r.a.size)} | ${md(r.a.platform)} |`);
+  out.push(`| B | ${named(r.b)} | \`${shortId(r.b.id)}\` | ${r.b.layers} | ${humanSize(r.b.size)} | ${md(r.b.platform)} |`, '');
+  const differing = r.layers.filter((l) => l.status !== 'identical').length;
+  out.push(`<details><summary>Layers: ${r.layers.length - differing} identical, ${differing} differ</summary>`, '', '| # | status | instruction | files |', '|---|---|---|---|');
   for (const item of collapse(r.layers)) {
     if (Array.isArray(item)) {
       out.push(`| ${two(item[0].index)}${item.length > 1 ? `–${two(item[item.length - 1].index)}` : ''} | identical | ${item.length} shared layer${item.length > 1 ? 's' : ''} | |`);
@@ -97,16 +160,40 @@ export function renderMarkdown(r: DiffReport, gate: GateResult): string {
     const instr = item.status === 'different' && !sameInstruction(item.a!, item.b!) ? `A: ${md(item.a!.instruction)}<br>B: ${md(item.b!.instruction)}` : md(truncate(side.instruction, 120));
     out.push(`| ${two(item.index)} | ${item.status} | ${instr} | ${item.files?.length ?? 0} |`);
   }
-  out.push('', `### Files (${r.summary.files.modified} modified, ${r.summary.files.added} added, ${r.summary.files.removed} removed)`);
+  out.push('', '</details>');
+  out.push('', `<details><summary>Files: ${r.summary.files.modified} modified, ${r.summary.files.added} added, ${r.summary.files.removed} removed</summary>`, '');
   for (const g of groupFiles(r.files)) {
-    out.push('', `<details${g.files.length <= 10 ? ' open' : ''}><summary>${g.title} (${g.files.length})</summary>`, '', '| path | change | layer |', '|---|---|---|');
-    for (const f of g.files.slice(0, PER_GROUP * 4)) out.push(`| \`${f.path.replace(/`/g, "'")}\` | ${md(describeChange(f))} | ${two(f.layer)} |`);
+    out.push(`**${g.title} (${g.files.length})**`, '', '| path | change | layer |', '|---|---|---|');
+    for (const f of g.files.slice(0, PER_GROUP * 4)) out.push(`| \`${f.path.replace(/`/g, "'").replace(/\|/g, '\\|')}\` | ${md(describeChange(f))} | ${two(f.layer)} |`);
     if (g.files.length > PER_GROUP * 4) out.push(`| … ${g.files.length - PER_GROUP * 4} more | | |`);
+    out.push('');
+  }
+  out.push('</details>');
+  if (r.packages && r.packages.ecosystems.length) {
+    const summary = r.packages.ecosystems.map((e) => `${e.kind} ${packageCounts(e)}`).join('; ');
+    out.push('', `<details><summary>Packages: ${md(summary)}</summary>`, '', '| ecosystem | package | A | B | change |', '|---|---|---|---|---|');
+    for (const e of r.packages.ecosystems) {
+      const all = [...e.changed, ...e.removed, ...e.added];
+      for (const c of all.slice(0, PER_GROUP * 4)) {
+        const how = c.change === 'changed' ? (c.direction ?? 'changed') : c.change === 'added' ? 'only in B' : 'only in A';
+        out.push(`| ${e.kind} | ${md(c.name)}${c.arch ? ` (${md(c.arch)})` : ''} | ${md(c.a ?? '')} | ${md(c.b ?? '')} | ${how}${c.security ? `, ${c.security}` : ''} |`);
+      }
+      if (all.length > PER_GROUP * 4) out.push(`| ${e.kind} | … ${all.length - PER_GROUP * 4} more | | | |`);
+    }
+    for (const x of r.packages.problems) out.push('', `${x.side.toUpperCase()}: ${md(x.message)}`);
+    out.push('', '</details>');
+  }
+  if (r.leftovers && (r.leftovers.a.length || r.leftovers.b.length)) {
+    out.push('', `<details><summary>Leftovers: ${r.leftovers.a.length} in A, ${r.leftovers.b.length} in B (values never shown)</summary>`, '', '| | layer | path | what |', '|---|---|---|---|');
+    for (const [k, list] of [['A', r.leftovers.a], ['B', r.leftovers.b]] as const) {
+      for (const x of list.slice(0, PER_GROUP * 4)) out.push(`| ${k} | ${two(x.layer)} | \`${x.path.replace(/`/g, "'").replace(/\|/g, '\\|')}\` | ${md(leftoverNote(x))} |`);
+    }
     out.push('', '</details>');
   }
   if (r.config.length) {
-    out.push('', '### Config', '', '| field | A | B |', '|---|---|---|');
+    out.push('', `<details><summary>Config: ${r.config.length} field${r.config.length === 1 ? '' : 's'} differ${r.config.length === 1 ? 's' : ''}</summary>`, '', '| field | A | B |', '|---|---|---|');
     for (const c of r.config) out.push(`| ${md(c.field)} | ${md(show(c.a))} | ${md(show(c.b))} |`);
+    out.push('', '</details>');
   }
   return out.join('\n') + '\n';
 }

@@ -1,16 +1,18 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { pipeline } from 'node:stream/promises';
 import { Cache, DEFAULT_MAX_LAYER_BYTES, defaultCacheDir } from '../core/cache';
-import { compareImages } from '../core/compare';
+import { analyzePair, takeSnapshot, type AnalysisSide } from '../core/analysis';
 import { CompareError, isCompareError, messageOf } from '../core/errors';
 import { findFile, readImageFile } from '../core/files';
 import { FileTree, type MergedEntry } from '../core/fileTree';
 import { parsePlatform } from '../core/layout';
 import { loadImages, type LoadOptions } from '../core/loader';
-import { evaluateGate, parseGateKinds, toReport } from '../core/report';
+import { evaluateGate, parseGateKinds, parseSizeLimit } from '../core/report';
+import { readSnapshotRef, serializeSnapshot } from '../core/snapshot';
 import { parseSize } from '../core/units';
 import { parseReference } from '../core/reference';
-import { DEFAULT_RUN_OPTIONS, type RunOptions } from '../core/runModel';
+import { DEFAULT_RUN_OPTIONS, type RunOptions, type RunReport } from '../core/runModel';
+import type { Finding } from '../core/findings';
 import type { ImageModel } from '../core/model';
 import { renderLayers, renderListing, renderMarkdown, renderText } from './format';
 import { Progress } from './progress';
@@ -24,7 +26,9 @@ export const EXIT_DIFFERENT = 1;
 export const EXIT_ERROR = 2;
 
 const USAGE = `Usage:
-  container-compare diff A B [--json | --markdown] [--ignore GLOB]... [--fail-on KINDS] [--max-changes N]
+  container-compare diff A B [--json | --markdown] [--ignore GLOB]... [--fail-on KINDS] [--max-changes N] [--max-size-change SIZE|PCT]
+  container-compare snapshot IMAGE > baseline.json
+  container-compare diff baseline.json IMAGE [...]   (a snapshot file as A or B: compare a new build to a baseline)
   container-compare layers IMAGE [--json]
   container-compare ls IMAGE [PATH] [--layer N] [--json]
   container-compare cat IMAGE PATH [--layer N]
@@ -41,8 +45,11 @@ Options:
   --cache-size SIZE   bound of the layer byte store, e.g. 10G (default 10G; 0 keeps no bytes)
   --ignore GLOB       leave matching paths out, e.g. '/var/log/**' (repeatable)
   --fail-on KINDS     count only these differences: any, layers, files, config, added, removed,
-                      modified, content, lineEndings, mode, owner, symlink, type (comma-separated)
+                      modified, content, lineEndings, mode, owner, symlink, type, and (only when named)
+                      packages, base, secrets (new in B), leftovers (new in B) (comma-separated)
   --max-changes N     exit 0 while at most N counted differences (default 0)
+  --max-size-change SIZE|PCT  fail when the image size moves more than SIZE (10M) or PCT (5%) either way;
+                      alone (without --fail-on/--max-changes) only the size is gated
   --debug             stack traces on errors
 
 Registries (images read over the distribution API; only layers not indexed yet are downloaded):
@@ -73,6 +80,7 @@ const OPTIONS = {
   ignore: { type: 'string', multiple: true },
   'fail-on': { type: 'string' },
   'max-changes': { type: 'string' },
+  'max-size-change': { type: 'string' },
   layer: { type: 'string' },
   host: { type: 'string' },
   platform: { type: 'string' },
@@ -129,6 +137,10 @@ export async function run(argv: string[], io: Io = { stdout: process.stdout, std
       /* eslint-enable @typescript-eslint/no-require-imports */
       return (client ??= new DaemonClient(resolveEndpoint({ host: values.host, env: io.env })));
     };
+    /** Brings layers' bytes of `ref` into the cache (to read package databases): a registry fetches just those, the engine exports the image. */
+    const fetchLayers = async (ref: string, diffIds: string[]): Promise<void> => {
+      await loadImages([ref], { ...load, needLayerBytes: diffIds });
+    };
     const load: LoadOptions = {
       cache,
       daemon,
@@ -150,13 +162,29 @@ export async function run(argv: string[], io: Io = { stdout: process.stdout, std
           if (values.json && values.markdown) throw new CompareError('badArgument', 'Choose one of --json and --markdown');
           const failOn = values['fail-on'] ? parseGateKinds(values['fail-on']) : undefined;
           const maxChanges = values['max-changes'] === undefined ? 0 : parseCount(values['max-changes'], '--max-changes');
-          const [a, b] = await loadImages(args, load);
+          const maxSizeChange = values['max-size-change'] === undefined ? undefined : parseSizeLimit(values['max-size-change']);
+          const [a, b] = await loadSides(args, load);
           progress.update({ message: 'Comparing' });
-          const report = toReport(compareImages(a, b, { ignore: values.ignore }));
-          const gate = evaluateGate(report, failOn, maxChanges);
+          const { report } = await analyzePair(a, b, { cache, ignore: values.ignore, signal, fetchLayers: (side, d) => fetchLayers(args[side === 'a' ? 0 : 1], d) });
+          // --max-size-change alone gates the size only; with --fail-on or --max-changes, both.
+          const countChanges = !(maxSizeChange && failOn === undefined && values['max-changes'] === undefined);
+          const gate = evaluateGate(report, failOn, maxChanges, { maxSizeChange, countChanges });
           progress.done();
           io.stdout.write(values.json ? JSON.stringify({ ...report, gate }, null, 2) + '\n' : values.markdown ? renderMarkdown(report, gate) : renderText(report, gate));
           return gate.fail ? EXIT_DIFFERENT : EXIT_SAME;
+        }
+        case 'snapshot': {
+          need(args, 1, 'snapshot IMAGE');
+          // A snapshot of a snapshot checks it and writes it again.
+          let snapshot = await readSnapshotRef(args[0]);
+          if (!snapshot) {
+            const [image] = await loadImages(args, load);
+            progress.update({ message: `Reading the package databases of ${args[0]}` });
+            snapshot = await takeSnapshot(image, { cache, signal, fetchLayers: (d) => fetchLayers(args[0], d) });
+          }
+          progress.done();
+          io.stdout.write(serializeSnapshot(snapshot));
+          return 0;
         }
         case 'layers': {
           need(args, 1, 'layers IMAGE');
@@ -230,7 +258,19 @@ export async function run(argv: string[], io: Io = { stdout: process.stdout, std
             progress.done();
           }
           for (const side of [report.a, report.b]) if (side.cleanupError) io.stderr.write(`container-compare: warning: ${side.cleanupError}\n`);
-          io.stdout.write(values.json ? safeJson(report) + '\n' : renderRun(report));
+          // The run's findings ranked with the images' comparison: the cause next to the symptom.
+          let findings: readonly Finding[] | RunReport['findings'] = report.findings;
+          try {
+            progress.update({ message: 'Comparing the images' });
+            const { report: diff } = await analyzePair({ model: images[0] }, { model: images[1] }, { cache, ignore: values.ignore, signal, run: report, fetchLayers: (side, d) => fetchLayers(args[side === 'a' ? 0 : 1], d) });
+            findings = diff.findings ?? findings;
+          } catch (e) {
+            if (isCompareError(e) && e.reason === 'cancelled') throw e;
+            io.stderr.write(`container-compare: warning: the images could not be compared (${messageOf(e)}); showing the run's findings only\n`);
+          } finally {
+            progress.done();
+          }
+          io.stdout.write(values.json ? safeJson({ ...report, findings }) + '\n' : renderRun(report, findings));
           return report.differ ? EXIT_DIFFERENT : EXIT_SAME;
         }
         default:
@@ -242,6 +282,18 @@ export async function run(argv: string[], io: Io = { stdout: process.stdout, std
   } catch (e) {
     return reportError(e, io, debug);
   }
+}
+
+/** Each reference as an image to load, or a snapshot file (detected by its content) to compare without one. */
+async function loadSides(refs: readonly string[], load: LoadOptions): Promise<AnalysisSide[]> {
+  const snapshots = await Promise.all(refs.map((r) => readSnapshotRef(r)));
+  const images = refs.filter((_, i) => !snapshots[i]);
+  const models = images.length ? await loadImages(images, load) : [];
+  let next = 0;
+  return refs.map((file, i) => {
+    const snapshot = snapshots[i];
+    return snapshot ? { snapshot, file } : { model: models[next++] };
+  });
 }
 
 function reportError(e: unknown, io: Io, debug: boolean): number {

@@ -1,5 +1,6 @@
 import type { LogRow } from '../core/logDiff';
-import type { ContainerState, HttpResult, RunFinding, RunReport, SideRun } from '../core/runModel';
+import type { ContainerState, HttpResult, RunReport, SideRun } from '../core/runModel';
+import { findingLines, type ShownFinding } from './findingFormat';
 
 /**
  * Text output of `container-compare run`. Everything a container wrote (log
@@ -62,8 +63,6 @@ function sideLine(label: string, s: SideRun, width: number): string {
   return `${label}  ${s.ref.padEnd(width)}  ${shortId(s.imageId)}  ${describeState(s.state)}  ${where}${s.containerName ? `  (${s.containerName})` : ''}`;
 }
 
-const MARK: Record<RunFinding['severity'], string> = { error: '✗', warning: '!', info: '·' };
-
 function streamOf(run: SideRun, line: number | undefined): string {
   const l = line !== undefined ? run.lines[line - 1] : undefined;
   return l ? (l.stream === 'stderr' ? 'err' : 'out') : '   ';
@@ -94,19 +93,19 @@ function httpLine(label: string, r: HttpResult | undefined): string {
   return `  ${label}  ${r.status}  ${[h['content-type'], h.server, h['x-powered-by'], h.location && `→ ${h.location}`].filter(Boolean).join('  ')}  ${size}`;
 }
 
-/** The readable report: both sides, findings, one-sided modules, the differing log lines, probe and HTTP differences. */
-export function renderRun(r: RunReport): string {
+/**
+ * The readable report: both sides, findings, one-sided modules, the
+ * differing log lines, probe and HTTP differences. `findings`: the run's
+ * own, or those ranked together with the images' comparison (findings.ts).
+ */
+export function renderRun(r: RunReport, findings: readonly ShownFinding[] = r.findings): string {
   const { a, b } = r;
   const out: string[] = [];
   const w = Math.max(a.ref.length, b.ref.length);
   out.push(sideLine('A', a, w), sideLine('B', b, w));
   if (!a.published && !b.published && !r.options.port) out.push('   (neither image exposes a port: nothing was published; --port P publishes one)');
 
-  out.push('', r.findings.length ? 'Findings' : 'Findings: none');
-  for (const f of r.findings) {
-    out.push(`  ${MARK[f.severity]} ${f.title}`);
-    out.push(`      ${f.detail}`);
-  }
+  out.push('', ...findingLines(findings));
 
   if (r.modules.onlyA.length || r.modules.onlyB.length) {
     out.push('');
@@ -151,8 +150,8 @@ export function renderRun(r: RunReport): string {
     out.push(`  ${h.differences.length ? `differs: ${h.differences.join(', ')}` : 'same'}`);
   }
 
-  const counts = (['error', 'warning', 'info'] as const).map((k) => [k, r.findings.filter((f) => f.severity === k).length] as const).filter(([, n]) => n > 0);
+  const counts = (['error', 'warning', 'info'] as const).map((k) => [k, findings.filter((f) => f.severity === k).length] as const).filter(([, n]) => n > 0);
   const what = counts.map(([k, n]) => (k === 'info' ? `${n} info` : plural(n, k))).join(', ');
-  out.push('', r.differ ? `Different: ${plural(r.findings.length, 'finding')}${what ? ` (${what})` : ''}.` : `Same: the two runs show no difference${r.findings.length ? ` (${plural(r.findings.length, 'shared finding')})` : ''}.`);
+  out.push('', r.differ ? `Different: ${plural(findings.length, 'finding')}${what ? ` (${what})` : ''}.` : `Same: the two runs show no difference${r.findings.length ? ` (${plural(r.findings.length, 'shared finding')})` : ''}.`);
   return out.map(inert).join('\n') + '\n';
 }

@@ -1,5 +1,5 @@
 import picomatch from 'picomatch';
-import type { FileTree, MergedEntry } from './fileTree';
+import { FileTree, type MergedEntry } from './fileTree';
 import { MergedLookup, candidatePaths, type LayerView } from './mergedDiff';
 import type { EntryType, FileEntry, ImageConfig, ImageModel, LayerInfo, LineEndings } from './model';
 
@@ -62,6 +62,14 @@ export interface Comparison {
 export interface CompareOptions {
   /** Globs of paths to leave out, e.g. "/var/log/**". */
   ignore?: readonly string[];
+  /**
+   * Diff every path of the two merged filesystems instead of only the paths
+   * differing layers mention. Needed when the indexes hold no deletion
+   * markers: a snapshot's layers are what each layer contributes to the
+   * final filesystem (snapshot.ts), so a path one side deleted is simply
+   * absent, and only a full walk sees it.
+   */
+  fullMerge?: boolean;
 }
 
 /**
@@ -69,8 +77,7 @@ export interface CompareOptions {
  * layer pair and the merged filesystems, and diffs the configs.
  */
 export function compareImages(a: ImageModel, b: ImageModel, opts: CompareOptions = {}): Comparison {
-  const ignore = (opts.ignore ?? []).map(normaliseGlob);
-  const ignored = ignore.length ? picomatch(ignore, { dot: true }) : () => false;
+  const ignored = ignoreMatcher(opts.ignore ?? []);
   const rows = alignLayers(a.layers, b.layers);
   const rowOfA = new Map<number, number>();
   const rowOfB = new Map<number, number>();
@@ -86,8 +93,16 @@ export function compareImages(a: ImageModel, b: ImageModel, opts: CompareOptions
     const eb = r.b ? b.indexes[r.b.index] : [];
     r.files = diffEntries(layerMap(ea, r.a?.index ?? -1), layerMap(eb, r.b?.index ?? -1), ignored, () => r.index);
   }
-  const files = diffMerged(a, b, rows, ignored, rowOf);
+  const files = opts.fullMerge
+    ? diffEntries(mergedMap(FileTree.merge(a.indexes)), mergedMap(FileTree.merge(b.indexes)), ignored, rowOf)
+    : diffMerged(a, b, rows, ignored, rowOf);
   return { a, b, layers: rows, files, config: diffConfig(a.config, b.config), ignored: [...(opts.ignore ?? [])] };
+}
+
+/** Whether a path is left out by the `--ignore` globs (a glob without a leading / is rooted). */
+export function ignoreMatcher(globs: readonly string[]): (path: string) => boolean {
+  const ignore = globs.map(normaliseGlob);
+  return ignore.length ? picomatch(ignore, { dot: true }) : () => false;
 }
 
 function normaliseGlob(g: string): string {

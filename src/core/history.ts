@@ -59,3 +59,31 @@ export function historySteps(config: ImageConfig, layerCount: number): HistorySt
   }
   return steps;
 }
+
+/**
+ * How many of an image's first layers belong to its base image (the FROM),
+ * from its history alone — a config does not record the base. Two marks:
+ * a base image's own last step is usually CMD or ENTRYPOINT (debian's
+ * `CMD ["bash"]`), which in a derived image is followed by the derived
+ * image's steps; and `docker import`ed bases (or layers without history)
+ * come first. The base ends after the last layer before the last such CMD
+ * that is followed by another layer; 0 when nothing marks it. A Dockerfile
+ * that sets CMD between two RUNs moves the mark: a heuristic, said as one.
+ */
+export function baseLayerCount(steps: readonly HistoryStep[], layerCount: number): number {
+  let base = 0;
+  let layersSoFar = 0;
+  let leading = true;
+  for (const [i, s] of steps.entries()) {
+    if (!s.emptyLayer && s.layerIndex !== undefined) {
+      layersSoFar = s.layerIndex + 1;
+      // Imported or history-less layers at the bottom are a base of their own.
+      if (leading && (s.createdBy.trim() === '' || /^IMPORT\b/.test(s.instruction))) base = layersSoFar;
+      else leading = false;
+      continue;
+    }
+    if (/^(CMD|ENTRYPOINT)\b/.test(s.instruction) && steps.slice(i + 1).some((t) => !t.emptyLayer && t.layerIndex !== undefined)) base = Math.max(base, layersSoFar);
+  }
+  // History that stops short (fewer steps than layers) leaves later layers out of the base.
+  return Math.min(base, layerCount);
+}

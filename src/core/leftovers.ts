@@ -70,6 +70,22 @@ interface Match {
   root?: string;
 }
 
+/** Names classify() knows that hold no "/." (no dotfile or dot-folder on the way). */
+const PLAIN_NAMES = /^(?:id_(?:rsa|dsa|ecdsa|ed25519)(?:_sk)?|npmrc|_netrc)$|\.(?:p12|pfx|key)$/;
+const PLAIN_ENDINGS = new Set([...'a9kc2xy'].map((c) => c.charCodeAt(0)));
+
+/**
+ * A cheap first look, for the hundred thousand files of a large image: every
+ * rule of classify() needs a secret found in the content, a dotfile or
+ * dot-folder in the path, or one of a few plain names.
+ */
+function maybeLeftover(e: FileEntry): boolean {
+  if ((e.secrets?.length ?? 0) > 0 || e.path.includes('/.')) return true;
+  // PLAIN_NAMES all end in one of these characters: most paths are out after one comparison.
+  const last = e.path.charCodeAt(e.path.length - 1);
+  return PLAIN_ENDINGS.has(last) && PLAIN_NAMES.test(e.path.slice(e.path.lastIndexOf('/') + 1));
+}
+
 /** What a file of a layer is, as a leftover, from its path and content facts. */
 function classify(e: FileEntry): Match | undefined {
   const path = e.path;
@@ -123,6 +139,40 @@ function fateAbove(views: readonly LayerView[], path: string, layer: number, isD
   return {};
 }
 
+/** What one layer's own entries hold that should not ship, before looking at the layers above it. */
+export interface LayerFind {
+  path: string;
+  kind: LeftoverKind;
+  /** A folder-shaped leftover (.git): its fate above is a folder's. */
+  folder: boolean;
+  secretKinds?: SecretKind[];
+}
+
+/** The leftovers a layer's entries hold: by name and by the secret kinds the indexer found. */
+function layerFinds(entries: readonly FileEntry[]): LayerFind[] {
+  const out: LayerFind[] = [];
+  const roots = new Map<string, LayerFind>();
+  for (const e of entries) {
+    if (e.type === 'whiteout' || e.type === 'opaque') continue;
+    if (!maybeLeftover(e)) continue;
+    const m = classify(e);
+    if (!m) continue;
+    const secrets = e.secrets?.length ? e.secrets : undefined;
+    if (PACKAGE_TREE.test(e.path) && !secrets && m.kind !== 'privateKey') continue;
+    const known = m.root ? roots.get(m.root) : undefined;
+    if (known) {
+      // A folder's secrets are those of any file in it (a token in .git/config).
+      if (secrets) known.secretKinds = [...new Set([...(known.secretKinds ?? []), ...secrets])].sort();
+      continue;
+    }
+    const found: LayerFind = { path: m.root ?? e.path, kind: m.kind, folder: m.root !== undefined };
+    if (secrets) found.secretKinds = [...secrets];
+    if (m.root) roots.set(m.root, found);
+    out.push(found);
+  }
+  return out;
+}
+
 /**
  * Files that should not ship, found in every layer of the image from the
  * indexes alone: by name (shell histories, .git, .env, credential files,
@@ -130,32 +180,45 @@ function fateAbove(views: readonly LayerView[], path: string, layer: number, isD
  * content. A file a later layer deletes is still reported, in the layer
  * that holds its bytes, with `deletedInLayer`. Folder-shaped leftovers
  * (.git) are reported once per layer that writes into them. Sorted by
- * layer, then path.
+ * layer, then path. `perLayer` (by diffID) lets two images that share
+ * layers look at each shared layer once.
  */
-export function findLeftovers(image: ImageModel): Leftover[] {
-  const views = new MergedLookup(image.indexes).layerViews;
+export function findLeftovers(image: ImageModel, perLayer?: Map<string, LayerFind[]>): Leftover[] {
+  // Built only when something is found: most images have no leftover, and the views cost a pass over every layer.
+  let views: readonly LayerView[] | undefined;
   const out: Leftover[] = [];
   image.indexes.forEach((entries, layer) => {
-    const roots = new Map<string, Leftover>();
-    for (const e of entries) {
-      if (e.type === 'whiteout' || e.type === 'opaque') continue;
-      const m = classify(e);
-      if (!m) continue;
-      const secrets = e.secrets?.length ? e.secrets : undefined;
-      if (PACKAGE_TREE.test(e.path) && !secrets && m.kind !== 'privateKey') continue;
-      const known = m.root ? roots.get(m.root) : undefined;
-      if (known) {
-        // A folder's secrets are those of any file in it (a token in .git/config).
-        if (secrets) known.secretKinds = [...new Set([...(known.secretKinds ?? []), ...secrets])].sort();
-        continue;
-      }
-      const path = m.root ?? e.path;
-      const found: Leftover = { path, layer, kind: m.kind, reason: REASONS[m.kind], ...fateAbove(views, path, layer, m.root !== undefined) };
-      if (secrets) found.secretKinds = [...secrets];
-      if (THIRD_PARTY.test(path)) found.thirdParty = true;
-      if (m.root) roots.set(m.root, found);
+    const key = image.layers[layer]?.diffId;
+    let finds = key !== undefined ? perLayer?.get(key) : undefined;
+    if (!finds) {
+      finds = layerFinds(entries);
+      if (key !== undefined) perLayer?.set(key, finds);
+    }
+    for (const f of finds) {
+      views ??= new MergedLookup(image.indexes).layerViews;
+      const found: Leftover = { path: f.path, layer, kind: f.kind, reason: REASONS[f.kind], ...fateAbove(views, f.path, layer, f.folder) };
+      if (f.secretKinds) found.secretKinds = [...f.secretKinds];
+      if (THIRD_PARTY.test(f.path)) found.thirdParty = true;
       out.push(found);
     }
   });
   return out.sort((x, y) => x.layer - y.layer || (x.path < y.path ? -1 : x.path > y.path ? 1 : 0));
+}
+
+/** A leftover that holds a credential (found in its content), or is a private key by name. */
+export function isSecret(l: Leftover): boolean {
+  return (l.secretKinds?.length ?? 0) > 0 || l.kind === 'privateKey';
+}
+
+const leftoverKey = (l: Leftover) => `${l.kind}\0${l.path}`;
+
+/**
+ * Leftovers of B that A does not have (by kind and path, whatever the
+ * layer): what a new build brought in. With `secretsOnly`, B's secrets that
+ * A does not hold at that path (a file that gained a token counts). Library
+ * fixtures (thirdParty) are not counted.
+ */
+export function newLeftovers(a: readonly Leftover[], b: readonly Leftover[], opts: { secretsOnly?: boolean } = {}): Leftover[] {
+  const seen = new Set(a.filter((l) => !opts.secretsOnly || isSecret(l)).map(leftoverKey));
+  return b.filter((l) => !l.thirdParty && (!opts.secretsOnly || isSecret(l)) && !seen.has(leftoverKey(l)));
 }

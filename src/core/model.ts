@@ -73,7 +73,8 @@ export interface LayerInfo {
   fileCount: number;
 }
 
-export type SourceKind = 'daemon' | 'docker-archive' | 'oci' | 'oci-archive' | 'registry';
+/** `snapshot`: a baseline recorded by `container-compare snapshot` (snapshot.ts), compared without the image. */
+export type SourceKind = 'daemon' | 'docker-archive' | 'oci' | 'oci-archive' | 'registry' | 'snapshot';
 
 /** Subset of the OCI image config we read; unknown fields are kept as they are. */
 export interface ImageConfig {

@@ -189,6 +189,43 @@ interface Group {
   files: ImageFile[];
 }
 
+/** A package metadata file of an image's merged filesystem, and the database (or tree) it belongs to. */
+export interface PackageFile {
+  kind: Ecosystem;
+  /** The PackageSource.source it is read into. */
+  source: string;
+  file: ImageFile;
+}
+
+/**
+ * The package metadata files still visible in an image's merged filesystem,
+ * from its indexes alone (no bytes read): what readPackages reads, and what
+ * lets a caller see that two images' databases are byte-identical (same
+ * paths, same sha256) and skip reading them. Sorted by path.
+ */
+export function packageFiles(image: ImageModel, kinds: readonly Ecosystem[] = ECOSYSTEMS, lookup?: MergedLookup): PackageFile[] {
+  const wanted = new Set(kinds);
+  // Every path any layer wrote that may be package metadata; the merged view decides what is still there.
+  const candidates = new Map<string, Ecosystem>();
+  for (const entries of image.indexes) {
+    for (const e of entries) {
+      if (e.type !== 'file' && e.type !== 'hardlink') continue;
+      const kind = packageDbKind(e.path);
+      if (kind && wanted.has(kind)) candidates.set(e.path, kind);
+    }
+  }
+  const out: PackageFile[] = [];
+  // The merged view costs a pass over every layer: only when there is something to look up.
+  if (candidates.size) lookup ??= new MergedLookup(image.indexes);
+  for (const [path, kind] of candidates) {
+    const found = lookup!.get(path);
+    if (!found || (found.entry.type !== 'file' && found.entry.type !== 'hardlink')) continue;
+    const source = kind === 'python' ? pythonSite(path)! : kind === 'node' ? nodeRoot(path)! : kind === 'dpkg' && path !== DPKG_STATUS ? DPKG_STATUS_D : path;
+    out.push({ kind, source, file: { path, entry: found.entry, layer: found.layer } });
+  }
+  return out.sort((x, y) => cmp(x.file.path, y.file.path));
+}
+
 /**
  * The packages installed in an image, read from the package managers' own
  * databases in its merged filesystem — no container is run. Candidate files
@@ -200,26 +237,12 @@ export async function readPackages(image: ImageModel, read: ReadImageFile, opts:
   const kinds = new Set(opts.kinds ?? ECOSYSTEMS);
   const lookup = new MergedLookup(image.indexes);
   const problems: PackageProblem[] = [];
-
-  // Every path any layer wrote that may be package metadata; the merged view decides what is still there.
-  const candidates = new Map<string, Ecosystem>();
-  for (const entries of image.indexes) {
-    for (const e of entries) {
-      if (e.type !== 'file' && e.type !== 'hardlink') continue;
-      const kind = packageDbKind(e.path);
-      if (kind && kinds.has(kind)) candidates.set(e.path, kind);
-    }
-  }
   const groups = new Map<string, Group>();
-  for (const [path, kind] of candidates) {
-    const found = lookup.get(path);
-    if (!found || (found.entry.type !== 'file' && found.entry.type !== 'hardlink')) continue;
-    const source =
-      kind === 'python' ? pythonSite(path)! : kind === 'node' ? nodeRoot(path)! : kind === 'dpkg' && path !== DPKG_STATUS ? DPKG_STATUS_D : path;
+  for (const { kind, source, file } of packageFiles(image, [...kinds], lookup)) {
     const key = `${kind}\0${source}`;
     let g = groups.get(key);
     if (!g) groups.set(key, (g = { kind, source, files: [] }));
-    g.files.push({ path, entry: found.entry, layer: found.layer });
+    g.files.push(file);
   }
 
   const readOne = async (kind: Ecosystem, f: ImageFile): Promise<Buffer | undefined> => {

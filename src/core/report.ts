@@ -1,25 +1,58 @@
 import type { ChangeKind, Comparison, ConfigChange, FileChange, FileSide, LayerPair, LayerStatus, Reason } from './compare';
 import { REASONS } from './compare';
 import { CompareError } from './errors';
+import type { Finding } from './findings';
+import { baseLayerCount, historySteps } from './history';
+import { newLeftovers, type Leftover } from './leftovers';
 import type { ImageModel, LayerInfo, LineEndings } from './model';
-import { humanSize } from './units';
+import type { EcosystemDiff, PackageProblem } from './packages';
+import { humanSize, parseSize } from './units';
 
-/** The JSON document of `container-compare diff --json` and of the extension's exported report. Documented in README. */
+/**
+ * The JSON document of `container-compare diff --json` and of the extension's
+ * exported report. Documented in README. `findings`, `packages` and
+ * `leftovers` are there once the comparison was analysed (analysis.ts): they
+ * were added without changing what any other field means, so the schema
+ * stays at version 1.
+ */
 export interface DiffReport {
   schemaVersion: 1;
   a: ImageSummary;
   b: ImageSummary;
+  /** Ranked: the probable causes first (findings.ts). */
+  findings?: Finding[];
   summary: Summary;
   layers: ReportLayer[];
   files: ReportFile[];
   config: ConfigChange[];
+  packages?: ReportPackages;
+  leftovers?: ReportLeftovers;
   ignored: string[];
+}
+
+/** What changed in the installed packages, per ecosystem (packages.ts diffPackages). */
+export interface ReportPackages {
+  /**
+   * Every ecosystem with a package database on either side, in ECOSYSTEMS
+   * order. `identical`: its database files have the same sha256 on both
+   * sides, so they were not read and nothing can have changed.
+   */
+  ecosystems: Array<EcosystemDiff & { identical?: true }>;
+  /** Databases that could not be read: that ecosystem's lists may be incomplete. */
+  problems: Array<PackageProblem & { side: 'a' | 'b' }>;
+}
+
+/** Files that should not ship, in each image (leftovers.ts): never the secret values, only where they are. */
+export interface ReportLeftovers {
+  a: Leftover[];
+  b: Leftover[];
 }
 
 export interface ImageSummary {
   ref: string;
   name: string;
   id: string;
+  /** daemon, docker-archive, oci, oci-archive, registry, or snapshot (a baseline file). */
   source: string;
   platform: string;
   layers: number;
@@ -47,6 +80,8 @@ export interface ReportLayerSide {
 export interface ReportLayer {
   index: number;
   status: LayerStatus;
+  /** A layer of the base image (the FROM) on either side, as far as the history tells (history.ts baseLayerCount). */
+  base?: true;
   a?: ReportLayerSide;
   b?: ReportLayerSide;
   files?: ReportFile[];
@@ -99,13 +134,16 @@ function reportFile(f: FileChange): ReportFile {
   return { path: f.path, change: f.change, reasons: f.reasons, layer: f.layer, ...(f.a ? { a: fileSide(f.a) } : {}), ...(f.b ? { b: fileSide(f.b) } : {}) };
 }
 
-function reportLayer(p: LayerPair): ReportLayer {
+function reportLayer(p: LayerPair, baseA: number, baseB: number): ReportLayer {
   const r: ReportLayer = { index: p.index, status: p.status };
+  if ((p.a && p.a.index < baseA) || (p.b && p.b.index < baseB)) r.base = true;
   if (p.a) r.a = layerSide(p.a);
   if (p.b) r.b = layerSide(p.b);
   if (p.status !== 'identical') r.files = p.files.map(reportFile);
   return r;
 }
+
+const baseOf = (m: ImageModel) => baseLayerCount(historySteps(m.config, m.layers.length), m.layers.length);
 
 export function toReport(c: Comparison): DiffReport {
   const layers = { identical: 0, different: 0, onlyA: 0, onlyB: 0 } as Record<LayerStatus, number>;
@@ -121,22 +159,42 @@ export function toReport(c: Comparison): DiffReport {
     a: imageSummary(c.a),
     b: imageSummary(c.b),
     summary: { layers, files, reasons, config: c.config.length },
-    layers: c.layers.map(reportLayer),
+    layers: c.layers.map((p) => reportLayer(p, baseOf(c.a), baseOf(c.b))),
     files: c.files.map(reportFile),
     config: c.config,
     ignored: c.ignored,
   };
 }
 
-/** What `--fail-on` may name: broad kinds, or a change or reason of a file. */
-export const GATE_KINDS = ['any', 'layers', 'files', 'config', 'added', 'removed', 'modified', ...REASONS] as const;
+/**
+ * What `--fail-on` may name: broad kinds, a change or reason of a file, and
+ * (counted only when named, so `any` keeps its meaning) packages, base-image
+ * layers, and secrets and leftovers new in B.
+ */
+export const GATE_KINDS = ['any', 'layers', 'files', 'config', 'added', 'removed', 'modified', ...REASONS, 'packages', 'base', 'secrets', 'leftovers'] as const;
 export type GateKind = (typeof GATE_KINDS)[number];
+
+/** `--max-size-change`: bytes ("10M") or a percentage of A's size ("5%"). */
+export interface SizeLimit {
+  bytes?: number;
+  percent?: number;
+  /** As written, for messages. */
+  text: string;
+}
+
+export interface GateOptions {
+  maxSizeChange?: SizeLimit;
+  /** False: only the size is gated (--max-size-change alone); the counts are still reported. */
+  countChanges?: boolean;
+}
 
 export interface GateResult {
   fail: boolean;
   /** How many differences the gate counted. */
   counted: number;
   explanation: string;
+  /** With a size limit: the uncompressed sizes of A and B, B − A, and that as a percentage of A. */
+  size?: { a: number; b: number; change: number; percent: number; limit: string; fail: boolean };
 }
 
 export function parseGateKinds(spec: string): GateKind[] {
@@ -149,27 +207,58 @@ export function parseGateKinds(spec: string): GateKind[] {
   return kinds as GateKind[];
 }
 
+export function parseSizeLimit(s: string, flag = '--max-size-change'): SizeLimit {
+  const t = s.trim();
+  const pct = /^(\d+(?:\.\d+)?)\s*%$/.exec(t);
+  if (pct) return { percent: Number(pct[1]), text: `${pct[1]}%` };
+  try {
+    return { bytes: parseSize(t, flag), text: t };
+  } catch {
+    throw new CompareError('badArgument', `${flag} expects a size like 10M or a percentage like 5%, got "${s}"`);
+  }
+}
+
 /**
  * The CI gate: counts the differences of the chosen kinds (all by default)
- * and fails when there are more than `maxChanges` (0 by default).
+ * and fails when there are more than `maxChanges` (0 by default), or when
+ * the image size moved by more than `maxSizeChange` either way.
  */
-export function evaluateGate(r: DiffReport, failOn: readonly GateKind[] = ['any'], maxChanges = 0): GateResult {
+export function evaluateGate(r: DiffReport, failOn: readonly GateKind[] = ['any'], maxChanges = 0, opts: GateOptions = {}): GateResult {
   const all = failOn.includes('any');
   const has = (k: GateKind) => all || failOn.includes(k);
+  const named = (k: GateKind) => failOn.includes(k);
   let counted = 0;
   if (has('layers')) counted += r.layers.filter((l) => l.status !== 'identical').length;
   if (has('config')) counted += r.config.length;
   for (const f of r.files) {
     if (has('files') || has(f.change) || f.reasons.some((x) => has(x))) counted++;
   }
-  const fail = counted > maxChanges;
-  const what = all ? 'differences' : `differences of kind ${failOn.join(', ')}`;
-  const explanation = fail
-    ? `${counted} ${what} (more than ${maxChanges} allowed)`
-    : counted === 0
-      ? `no ${what}`
-      : `${counted} ${what}, within the ${maxChanges} allowed`;
-  return { fail, counted, explanation };
+  if (named('packages') && r.packages) for (const e of r.packages.ecosystems) counted += e.added.length + e.removed.length + e.changed.length;
+  if (named('base') && !has('layers')) counted += r.layers.filter((l) => l.base && l.status !== 'identical').length;
+  if (named('secrets') && r.leftovers) counted += newLeftovers(r.leftovers.a, r.leftovers.b, { secretsOnly: true }).length;
+  if (named('leftovers') && r.leftovers) counted += newLeftovers(r.leftovers.a, r.leftovers.b).length;
+  const countChanges = opts.countChanges !== false;
+  const countFail = countChanges && counted > maxChanges;
+  const what = (n: number) => `${n === 1 ? 'difference' : 'differences'}${all ? '' : ` of kind ${failOn.join(', ')}`}`;
+  const parts: string[] = [];
+  if (countChanges) {
+    parts.push(countFail ? `${counted} ${what(counted)} (more than ${maxChanges} allowed)` : counted === 0 ? `no ${what(0)}` : `${counted} ${what(counted)}, within the ${maxChanges} allowed`);
+  }
+  const result: GateResult = { fail: countFail, counted, explanation: '' };
+  if (opts.maxSizeChange) {
+    const change = r.b.size - r.a.size;
+    const percent = r.a.size ? (change / r.a.size) * 100 : change ? Infinity : 0;
+    const limit = opts.maxSizeChange;
+    const fail = (limit.bytes !== undefined && Math.abs(change) > limit.bytes) || (limit.percent !== undefined && Math.abs(percent) > limit.percent);
+    result.size = { a: r.a.size, b: r.b.size, change, percent: Math.round(percent * 100) / 100, limit: limit.text, fail };
+    const sign = change < 0 ? '-' : '+';
+    parts.push(
+      `size ${humanSize(r.a.size)} → ${humanSize(r.b.size)} (${sign}${humanSize(Math.abs(change))}, ${sign}${Number.isFinite(percent) ? Math.abs(percent).toFixed(1) : '∞'}%), ${fail ? 'more than' : 'within'} the ${limit.text} allowed`,
+    );
+    result.fail ||= fail;
+  }
+  result.explanation = parts.join('; ');
+  return result;
 }
 
 /** The groups a person reads changed files by, in the order that usually explains most. */

@@ -106,7 +106,8 @@ describe('run side by side on the real Docker engine', function () {
     assert.deepEqual(j.probes.find((p) => p.name === 'apache modules')?.onlyA, [' fcgid_module (shared)']);
     // B answers / with index.php itself.
     assert.deepEqual(j.http?.servedAsSource, { side: 'b', marker: '<?php' });
-    assert.equal(j.findings[0].kind, 'servedAsSource');
+    // The run's findings are ranked with the images' comparison: the cause (the CRLF install script) first, then the symptom.
+    assert.deepEqual(j.findings.slice(0, 2).map((f) => f.kind), ['crlfScript', 'servedAsSource'] as string[]);
     assert.match(j.b.http!.body, /<\?php phpinfo\(\); \?>/);
     assert.doesNotMatch(j.a.http!.body, /<\?php/);
     assert.equal(j.differ, true);

@@ -60,6 +60,51 @@ describe('CLI on archives', () => {
     assert.match(r.stdout, /line endings only \(1\)\n +\/usr\/local\/bin\/setup\.sh +line endings LF → CRLF/);
   });
 
+  it('diff text and JSON start with the findings', async () => {
+    const r = await runCli(['diff', A(), B(), ...cacheArgs]);
+    assert.match(r.stdout, /^Findings\n  ! setup\.sh has CRLF line endings in ci \(LF in laptop\)\n      /);
+    const j = JSON.parse((await runCli(['diff', A(), B(), '--json', ...cacheArgs])).stdout) as DiffReport;
+    assert.deepEqual(Object.keys(j).slice(0, 4), ['schemaVersion', 'a', 'b', 'findings']);
+    assert.deepEqual(
+      j.findings!.map((f) => [f.kind, f.severity, f.evidence]),
+      [['lineEndings', 'warning', { files: [{ path: '/usr/local/bin/setup.sh', side: 'b', layerRow: 1, layer: { a: 1, b: 1 } }] }]],
+    );
+    assert.deepEqual(j.packages, { ecosystems: [], problems: [] });
+    assert.deepEqual(j.leftovers, { a: [], b: [] });
+  });
+
+  it('snapshot, then diff against it: the same image passes, the drifted one fails with the cause first', async () => {
+    const snap = await runCli(['snapshot', A(), ...cacheArgs]);
+    assert.equal(snap.code, 0, snap.stderr);
+    const file = join(dir, 'baseline.json');
+    await writeFile(file, snap.stdout);
+    const doc = JSON.parse(snap.stdout);
+    assert.equal(doc.kind, 'container-compare/snapshot');
+    assert.equal(doc.files.count, doc.files.rows.length);
+    const same = await runCli(['diff', file, A(), '--json', ...cacheArgs]);
+    assert.equal(same.code, 0, same.stderr);
+    const sameReport = JSON.parse(same.stdout) as DiffReport & { gate: { fail: boolean } };
+    assert.deepEqual(sameReport.findings, []);
+    assert.equal(sameReport.a.source, 'snapshot');
+    assert.equal(sameReport.a.ref, file);
+    const drift = await runCli(['diff', file, B(), '--json', ...cacheArgs]);
+    assert.equal(drift.code, 1);
+    const driftReport = JSON.parse(drift.stdout) as DiffReport;
+    assert.equal(driftReport.findings![0].kind, 'lineEndings');
+    assert.deepEqual(driftReport.files.map((f) => [f.path, f.reasons]), [['/usr/local/bin/setup.sh', ['lineEndings']]]);
+    // Only files differ: a gate on packages passes; on the size alone too (both layers are 512-byte tar blocks).
+    assert.equal((await runCli(['diff', file, B(), '--fail-on', 'packages', ...cacheArgs])).code, 0);
+    assert.equal((await runCli(['diff', file, B(), '--max-size-change', '0', ...cacheArgs])).code, 0);
+    assert.equal((await runCli(['diff', file, B(), '--max-size-change', '0', '--fail-on', 'files', ...cacheArgs])).code, 1);
+    // A snapshot of a snapshot checks it and writes the same text.
+    assert.equal((await runCli(['snapshot', file, ...cacheArgs])).stdout, snap.stdout);
+    // Markdown for a pull request: findings first, details folded.
+    const md = (await runCli(['diff', file, B(), '--markdown', ...cacheArgs])).stdout;
+    assert.match(md, /^## Container Compare: `app:laptop` vs `app:ci`\n\n### Findings\n\n1\. ! \*\*setup\.sh has CRLF line endings in ci \(LF in laptop\)\*\*/);
+    assert.ok(md.indexOf('### Findings') < md.indexOf('**Different**'));
+    assert.match(md, /<details><summary>Files: 1 modified, 0 added, 0 removed<\/summary>/);
+  });
+
   it('diff --markdown renders tables', async () => {
     const r = await runCli(['diff', A(), B(), '--markdown', ...cacheArgs]);
     assert.match(r.stdout, /^## Container Compare: `app:laptop` vs `app:ci`/);
@@ -96,6 +141,8 @@ describe('CLI on archives', () => {
     ['a missing file in the image', ['cat', 'docker-archive:PAIR:app:ci', '/nope'], /\/nope: no such file/],
     ['an unknown option', ['diff', '--frob'], /Unknown option '--frob'/],
     ['a bad --max-changes', ['diff', 'a', 'b', '--max-changes', 'x'], /--max-changes expects a whole number/],
+    ['a bad --max-size-change', ['diff', 'a', 'b', '--max-size-change', 'much'], /--max-size-change expects a size like 10M or a percentage like 5%/],
+    ['an unknown --fail-on kind', ['diff', 'a', 'b', '--fail-on', 'packages,vibes'], /unknown kind "vibes"/],
     ['an unreachable daemon', ['layers', 'app:1', '--host', 'unix:///nonexistent.sock'], /Cannot reach a Docker engine at unix:\/\/\/nonexistent\.sock/],
   ];
   for (const [name, args, msg] of errors) {

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { alignLayers, reasonsFor, type FileSide } from '../../../src/core/compare';
 import type { LayerInfo } from '../../../src/core/model';
-import { evaluateGate, parseGateKinds, type DiffReport } from '../../../src/core/report';
+import { evaluateGate, parseGateKinds, parseSizeLimit, type DiffReport } from '../../../src/core/report';
 
 const L = (index: number, diffId: string, instruction: string): LayerInfo => ({ index, diffId, instruction, createdBy: instruction, size: 0, builder: 'classic', fileCount: 0 });
 const seq = (spec: string) => spec.split(' ').map((t, i) => { const [d, ins] = t.split(':'); return L(i, d, ins ?? d); });
@@ -67,4 +67,41 @@ describe('the CI gate', () => {
     assert.equal(evaluateGate(report, ['files'], 1).fail, true);
   });
   it('rejects unknown kinds by name', () => assert.throws(() => parseGateKinds('files,bogus'), /unknown kind "bogus"/));
+
+  const lo = (path: string, kind: string, secretKinds?: string[]) => ({ path, layer: 1, kind, reason: 'r', ...(secretKinds ? { secretKinds } : {}) });
+  const analysed = {
+    ...report,
+    a: { size: 1000 },
+    b: { size: 1200 },
+    layers: [{ status: 'different', base: true }, { status: 'different' }],
+    packages: { ecosystems: [{ kind: 'dpkg', added: [{}], removed: [], changed: [{}, {}] }], problems: [] },
+    leftovers: {
+      a: [lo('/app/.env', 'envFile', ['password']), lo('/app/.git', 'vcs')],
+      b: [lo('/app/.env', 'envFile', ['password']), lo('/root/.npmrc', 'packageManagerConfig', ['npmToken']), lo('/root/.bash_history', 'shellHistory'), { ...lo('/usr/lib/node_modules/x/.env', 'envFile', ['password']), thirdParty: true }],
+    },
+  } as unknown as DiffReport;
+  it('counts packages, base layers, and secrets and leftovers new in B, only when named', () => {
+    assert.equal(evaluateGate(analysed).counted, 5, 'any: layers, config and files, as before');
+    assert.equal(evaluateGate(analysed, ['packages']).counted, 3);
+    assert.equal(evaluateGate(analysed, ['base']).counted, 1);
+    assert.equal(evaluateGate(analysed, ['layers', 'base']).counted, 2, 'base layers are layers: not counted twice');
+    assert.equal(evaluateGate(analysed, ['secrets']).counted, 1, 'the .npmrc token; the .env was there before; a library fixture is not counted');
+    assert.equal(evaluateGate(analysed, ['leftovers']).counted, 2);
+    assert.equal(evaluateGate(analysed, ['secrets']).explanation, '1 difference of kind secrets (more than 0 allowed)');
+  });
+  it('gates the size change, in bytes or percent, either way', () => {
+    const g = (limit: string, countChanges = false) => evaluateGate(analysed, undefined, 0, { maxSizeChange: parseSizeLimit(limit), countChanges });
+    assert.deepEqual(g('25%').size, { a: 1000, b: 1200, change: 200, percent: 20, limit: '25%', fail: false });
+    assert.equal(g('25%').fail, false);
+    assert.equal(g('19.9%').fail, true);
+    assert.equal(g('200').fail, false);
+    assert.equal(g('199').fail, true);
+    assert.equal(g('25%').explanation, 'size 1000 B → 1.2 KB (+200 B, +20.0%), within the 25% allowed');
+    assert.equal(g('25%', true).fail, true, 'with the counts gated too');
+    const shrink = evaluateGate({ ...analysed, b: { size: 500 } } as DiffReport, ['packages'], 10, { maxSizeChange: parseSizeLimit('10%') });
+    assert.equal(shrink.fail, true);
+    assert.match(shrink.explanation, /^3 differences of kind packages, within the 10 allowed; size 1000 B → 500 B \(-500 B, -50\.0%\), more than the 10% allowed$/);
+    assert.throws(() => parseSizeLimit('ten'), /expects a size like 10M or a percentage like 5%/);
+    assert.deepEqual(parseSizeLimit('10M'), { bytes: 10 * 2 ** 20, text: '10M' });
+  });
 });
