@@ -121,6 +121,9 @@ window.addEventListener('message', (ev: MessageEvent<HostMessage>) => {
     case 'error':
       renderError(m.message);
       break;
+    case 'reveal':
+      showEvidence({ evidence: { ...(m.logRow !== undefined ? { logRows: [m.logRow] } : {}), ...(m.probe ? { probe: m.probe } : {}), ...(m.http ? { http: [m.http] } : {}) } });
+      break;
   }
 });
 
@@ -216,7 +219,7 @@ function renderFindings(): void {
   }
 }
 
-function showEvidence(f: RunFinding): void {
+function showEvidence(f: Pick<RunFinding, 'evidence'>): void {
   if (f.evidence.logRows?.length) {
     if (ui.diffOnly === false && !visible.some((r) => r.index === f.evidence.logRows![0])) rebuildRows();
     const at = visible.findIndex((r) => r.index === f.evidence.logRows![0]);

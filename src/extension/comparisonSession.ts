@@ -1,7 +1,9 @@
 import * as vscode from 'vscode';
-import { compareImages, type Comparison } from '../core/compare';
+import { analyzePair } from '../core/analysis';
+import type { Comparison } from '../core/compare';
 import type { ImageModel } from '../core/model';
-import { evaluateGate, toReport, type DiffReport, type GateResult } from '../core/report';
+import { evaluateGate, type DiffReport, type GateResult } from '../core/report';
+import type { RunReport } from '../core/runModel';
 import type { EngineService } from './engineService';
 import { withProgress } from './progress';
 
@@ -12,11 +14,15 @@ export interface CurrentComparison {
   gate: GateResult;
   /** A and B as the user chose them. */
   refs: [string, string];
+  /** The side-by-side run of these two images whose findings are ranked in, if one ran. */
+  run?: RunReport;
 }
 
 /** The current comparison of A and B, shared by the Comparison view and the commands. */
 export class ComparisonSession implements vscode.Disposable {
   private currentValue: CurrentComparison | undefined;
+  /** Runs by pair (A then B), so a comparison made after the run still gets its findings. */
+  private readonly runs = new Map<string, RunReport>();
   private readonly changed = new vscode.EventEmitter<CurrentComparison | undefined>();
   readonly onDidChange = this.changed.event;
 
@@ -31,40 +37,64 @@ export class ComparisonSession implements vscode.Disposable {
 
   /** Loads (exporting once, or from the cache) and compares two images, with a cancellable progress. */
   async compare(refA: string, refB: string, signal?: AbortSignal): Promise<CurrentComparison> {
-    const [a, b] = await withProgress(
+    return withProgress(
       `Comparing ${refA} and ${refB}`,
-      (s, report) => this.engine.load([refA, refB], { signal: s, onProgress: report }),
+      async (s, report) => {
+        const [a, b] = await this.engine.load([refA, refB], { signal: s, onProgress: report });
+        report({ message: 'Reading packages, looking for leftovers, ranking findings' });
+        return this.analyze(a, b, [refA, refB], s);
+      },
       signal,
     );
-    return this.show(a, b, [refA, refB]);
   }
 
-  /** Compares two loaded images and makes the result current. */
-  show(a: ImageModel, b: ImageModel, refs: [string, string]): CurrentComparison {
+  /**
+   * Compares two loaded images and makes the result current: the file and
+   * layer comparison, packages, leftovers and the ranked findings (with the
+   * run's, when a run of this pair is known), the same analysis as the CLI's.
+   */
+  async analyze(a: ImageModel, b: ImageModel, refs: [string, string], signal?: AbortSignal, run = this.runs.get(pairKey(refs))): Promise<CurrentComparison> {
     const started = Date.now();
-    const comparison = compareImages(a, b, { ignore: this.engine.settings().ignore });
-    const report = toReport(comparison);
+    const { comparison, report } = await analyzePair({ model: a }, { model: b }, {
+      cache: await this.engine.cache(),
+      ignore: this.engine.settings().ignore,
+      signal,
+      ...(run ? { run } : {}),
+      // Package databases whose layer bytes left the cache: fetch just those layers.
+      fetchLayers: async (side, diffIds) => void (await this.engine.load([refs[side === 'a' ? 0 : 1]], { signal, needLayerBytes: diffIds })),
+    });
     const gate = evaluateGate(report);
     const s = report.summary;
     this.log.info(
       `Compared ${refs[0]} and ${refs[1]} in ${Date.now() - started} ms: ${s.layers.different + s.layers.onlyA + s.layers.onlyB} layer rows differ, ` +
-        `${s.files.modified} modified, ${s.files.added} added, ${s.files.removed} removed files, ${s.config} config differences`,
+        `${s.files.modified} modified, ${s.files.added} added, ${s.files.removed} removed files, ${s.config} config differences, ${report.findings?.length ?? 0} findings` +
+        (report.findings?.[0] ? `; most likely: ${report.findings[0].title}` : ''),
     );
-    this.currentValue = { comparison, report, gate, refs };
+    this.currentValue = { comparison, report, gate, refs, ...(run ? { run } : {}) };
     void vscode.commands.executeCommand('setContext', 'containerCompare.hasComparison', true);
     this.changed.fire(this.currentValue);
     return this.currentValue;
   }
 
-  swap(): CurrentComparison | undefined {
+  /**
+   * A side-by-side run finished: its findings (fcgid missing, source served)
+   * join the comparison of the same two images, if that is the one on screen.
+   */
+  async attachRun(refs: [string, string], run: RunReport): Promise<void> {
+    this.runs.set(pairKey(refs), run);
     const c = this.currentValue;
-    return c && this.show(c.comparison.b, c.comparison.a, [c.refs[1], c.refs[0]]);
+    if (c && pairKey(c.refs) === pairKey(refs)) await this.analyze(c.comparison.a, c.comparison.b, c.refs, undefined, run);
+  }
+
+  async swap(): Promise<CurrentComparison | undefined> {
+    const c = this.currentValue;
+    return c && this.analyze(c.comparison.b, c.comparison.a, [c.refs[1], c.refs[0]]);
   }
 
   /** Compares again with the current settings (ignore globs changed). */
-  recompute(): void {
+  async recompute(): Promise<void> {
     const c = this.currentValue;
-    if (c) this.show(c.comparison.a, c.comparison.b, c.refs);
+    if (c) await this.analyze(c.comparison.a, c.comparison.b, c.refs);
   }
 
   close(): void {
@@ -77,3 +107,6 @@ export class ComparisonSession implements vscode.Disposable {
     this.changed.dispose();
   }
 }
+
+const pairKey = (refs: readonly [string, string]) => `${refs[0]}\0${refs[1]}`;
+

@@ -10,6 +10,7 @@ import { SECTION, SOURCE_SETTINGS } from './settings';
 import { ComparisonTreeProvider } from './views/comparisonTree';
 import { ChangeDecorations } from './views/decorations';
 import { EngineWatcher } from './views/engineWatcher';
+import { FindingsTreeProvider } from './views/findingsTree';
 import { ImagesTreeProvider } from './views/imagesTree';
 import { RunPanel } from './webviews/runPanel';
 
@@ -28,9 +29,12 @@ export function activate(context: vscode.ExtensionContext): ContainerCompareApi 
   const comparison = new ComparisonTreeProvider(session, decorations);
   const imagesView = vscode.window.createTreeView('containerCompare.images', { treeDataProvider: images, showCollapseAll: true });
   const comparisonView = vscode.window.createTreeView('containerCompare.comparison', { treeDataProvider: comparison, showCollapseAll: true });
+  const findings = new FindingsTreeProvider(session);
+  const findingsView = vscode.window.createTreeView('containerCompare.findings', { treeDataProvider: findings });
   images.attach(imagesView);
   comparison.attach(comparisonView);
-  const services: Services = { context, log, engine, session, images, imagesView, comparison, comparisonView, decorations, selection: undefined };
+  findings.attach(findingsView);
+  const services: Services = { context, log, engine, session, images, imagesView, comparison, comparisonView, decorations, findings, findingsView, selection: undefined };
   const watcher = new EngineWatcher(engine, () => images.refresh(), log);
 
   context.subscriptions.push(
@@ -38,6 +42,7 @@ export function activate(context: vscode.ExtensionContext): ContainerCompareApi 
     decorations,
     imagesView,
     comparisonView,
+    findingsView,
     watcher,
     vscode.window.registerFileDecorationProvider(decorations),
     vscode.workspace.registerFileSystemProvider(SCHEME, new ImageFileSystemProvider(engine, log), { isReadonly: true, isCaseSensitive: true }),
@@ -61,7 +66,7 @@ export function activate(context: vscode.ExtensionContext): ContainerCompareApi 
         else watcher.stop();
       }
       // The images in memory were dropped with the old settings; the comparison keeps its own and re-applies ignore globs.
-      if (e.affectsConfiguration(`${SECTION}.ignore`)) session.recompute();
+      if (e.affectsConfiguration(`${SECTION}.ignore`)) void session.recompute().catch((err: unknown) => reportError(log, 'Comparing again', err));
     }),
   );
   try {

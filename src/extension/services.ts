@@ -3,6 +3,7 @@ import type { ComparisonSession } from './comparisonSession';
 import type { EngineService } from './engineService';
 import type { ComparisonNode, ComparisonTreeProvider } from './views/comparisonTree';
 import type { ChangeDecorations } from './views/decorations';
+import type { FindingsNode, FindingsTreeProvider } from './views/findingsTree';
 import type { ImagesNode, ImagesTreeProvider } from './views/imagesTree';
 
 /** What commands work with; built once in activate(). */
@@ -16,6 +17,8 @@ export interface Services {
   comparison: ComparisonTreeProvider;
   comparisonView: vscode.TreeView<ComparisonNode>;
   decorations: ChangeDecorations;
+  findings: FindingsTreeProvider;
+  findingsView: vscode.TreeView<FindingsNode>;
   /** The image chosen with "Select for Compare". */
   selection: { ref: string; label: string } | undefined;
 }

@@ -26,7 +26,9 @@ export type HostMessage =
   | { type: 'lines'; side: Side; lines: CapturedLine[] }
   | { type: 'side'; side: Side; containerName?: string; published?: SideRun['published']; state?: ContainerState }
   | { type: 'report'; report: RunReport }
-  | { type: 'error'; message: string };
+  | { type: 'error'; message: string }
+  /** Show this evidence: a log row (index into report.logs.rows), a probe, or the HTTP comparison. */
+  | { type: 'reveal'; logRow?: number; probe?: string; http?: string };
 
 export type PanelMessage =
   | { type: 'ready' }

@@ -20,6 +20,12 @@ async function fileNode(s: Services, path: string): Promise<FileNode> {
   throw new Error(`${path} is not listed under Files`);
 }
 
+function section(roots: ComparisonNode[], name: string): ComparisonNode {
+  const found = roots.find((r) => r.kind === 'section' && r.section === name);
+  assert.ok(found, `no ${name} section`);
+  return found;
+}
+
 async function documentText(uri: vscode.Uri): Promise<string> {
   return (await vscode.workspace.openTextDocument(uri)).getText();
 }
@@ -40,10 +46,10 @@ describe('Compare Images (the example PHP pair)', () => {
     const roots = await children<ComparisonNode>(s.comparison);
     assert.deepEqual(
       roots.map((r) => r.kind === 'section' ? r.section : r.kind === 'side' ? `side ${r.which}` : r.kind),
-      ['side A', 'side B', 'layers', 'files', 'history'],
+      ['findings', 'side A', 'side B', 'layers', 'files', 'packages', 'history'],
     );
-    assert.match(await label(s.comparison, roots[0]), /^A {2}cc-example\/php-fcgid:laptop$/);
-    const layers = await children(s.comparison, roots[2]);
+    assert.match(await label(s.comparison, roots[1]), /^A {2}cc-example\/php-fcgid:laptop$/);
+    const layers = await children(s.comparison, section(roots, 'layers'));
     const labels = await Promise.all(layers.map((n) => label(s.comparison, n)));
     assert.equal(labels[0], '00–02 · 3 shared layers');
     assert.deepEqual(
@@ -58,7 +64,7 @@ describe('Compare Images (the example PHP pair)', () => {
 
   it('groups the changed files by reason and says so in a summary line', async () => {
     const roots = await children<ComparisonNode>(s.comparison);
-    const groups = await children(s.comparison, roots[3]);
+    const groups = await children(s.comparison, section(roots, 'files'));
     const titles = await Promise.all(groups.map(async (g) => `${await label(s.comparison, g)} (${await description(s.comparison, g)})`));
     assert.deepEqual(titles, ['Line endings and mode/owner (3)', 'Content (8)', 'Removed (only in A) (31)']);
     assert.equal(s.comparisonView.message, '4 of 7 layers differ · 42 files differ (11 modified, 31 removed) · 3 config differences');
@@ -99,7 +105,7 @@ describe('Compare Images (the example PHP pair)', () => {
 
   it('Open Changes on a layer pair opens the two layers side by side in the multi-file diff editor', async () => {
     const roots = await children<ComparisonNode>(s.comparison);
-    const row = (await children(s.comparison, roots[2])).find((n) => n.kind === 'row' && n.row.index === 4)!;
+    const row = (await children(s.comparison, section(roots, 'layers'))).find((n) => n.kind === 'row' && n.row.index === 4)!;
     await vscode.commands.executeCommand('containerCompare.openChanges', row);
     // The multi-diff editor's tab input is not in the stable API of 1.100; its label and resources are.
     const tab = await waitFor('the multi-diff editor', () => {

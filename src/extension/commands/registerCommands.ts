@@ -7,6 +7,7 @@ import { compareWithSelected } from './compareWithSelected';
 import { copyPath } from './copyPath';
 import { exportReport } from './exportReport';
 import { openChanges } from './openChanges';
+import { openEvidence } from './openEvidence';
 import { openFile } from './openFile';
 import { refresh } from './refresh';
 import { removeRemoteRepository } from './removeRemoteRepository';
@@ -25,6 +26,7 @@ export const COMMANDS: readonly Command[] = [
   selectForCompare,
   compareWithSelected,
   openChanges,
+  openEvidence,
   openFile,
   copyPath,
   revealInImages,

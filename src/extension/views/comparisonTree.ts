@@ -1,10 +1,13 @@
 import * as vscode from 'vscode';
 import { sameInstruction, type ConfigChange } from '../../core/compare';
-import { describeChange, groupFiles, type ReportFile, type ReportLayer, type ReportLayerSide } from '../../core/report';
+import type { Leftover } from '../../core/leftovers';
+import type { EcosystemDiff, PackageChange } from '../../core/packages';
+import { describeChange, groupFiles, type DiffReport, type ReportFile, type ReportLayer, type ReportLayerSide } from '../../core/report';
 import { humanSize } from '../../core/units';
 import { changeSides, type ChangeScope } from '../changeSides';
 import type { ComparisonSession, CurrentComparison } from '../comparisonSession';
 import type { ChangeDecorations, ChangeMark } from './decorations';
+import { evidenceItem, evidenceNodes, findingItem, findingNodes, type EvidenceNode, type FindingNode } from './findingsTree';
 import { basename, capitalise, layerTitle, two } from './labels';
 
 export interface SideNode {
@@ -15,7 +18,24 @@ export interface SideNode {
 export interface SectionNode {
   kind: 'section';
   id: string;
-  section: 'layers' | 'files' | 'config' | 'history';
+  section: 'findings' | 'layers' | 'files' | 'packages' | 'leftovers' | 'config' | 'history';
+}
+/** One ecosystem's package changes (dpkg, apk, rpm, python, node). */
+export interface EcosystemNode {
+  kind: 'ecosystem';
+  id: string;
+  ecosystem: EcosystemDiff;
+}
+export interface PackageNode {
+  kind: 'package';
+  id: string;
+  change: PackageChange;
+}
+export interface LeftoverNode {
+  kind: 'leftover';
+  id: string;
+  side: 'a' | 'b';
+  leftover: Leftover;
 }
 /** A run of identical layers, collapsed: a shared base is one fact, not twelve. */
 export interface SharedNode {
@@ -48,7 +68,7 @@ export interface ConfigNode {
   change: ConfigChange;
 }
 
-export type ComparisonNode = SideNode | SectionNode | SharedNode | RowNode | GroupNode | FileNode | ConfigNode;
+export type ComparisonNode = SideNode | SectionNode | SharedNode | RowNode | GroupNode | FileNode | ConfigNode | EcosystemNode | PackageNode | LeftoverNode | FindingNode | EvidenceNode;
 
 const GROUP_ICONS: Record<string, string> = {
   lineEndings: 'whitespace',
@@ -106,6 +126,23 @@ export class ComparisonTreeProvider implements vscode.TreeDataProvider<Compariso
     return c ? displayNames(c.report.a.name, c.report.b.name) : ['A', 'B'];
   }
 
+  /**
+   * Reveals and selects a node below a section: `path` (a child's id) then,
+   * optionally, the first grandchild whose id matches `pick`.
+   */
+  async reveal(view: vscode.TreeView<ComparisonNode>, section: SectionNode['section'], childId?: string, pick?: (id: string) => boolean): Promise<void> {
+    const root = this.getChildren().find((n) => n.kind === 'section' && n.section === section);
+    if (!root) return;
+    let target: ComparisonNode | undefined = root;
+    const kids = this.getChildren(root);
+    const child = childId ? kids.find((k) => k.id === childId) : kids.find((k) => !pick || pick(k.id));
+    if (child) {
+      target = child;
+      if (childId && pick) target = this.getChildren(child).find((g) => pick(g.id)) ?? child;
+    }
+    await view.reveal(target, { select: true, focus: true, expand: true });
+  }
+
   getParent(n: ComparisonNode): ComparisonNode | undefined {
     return this.parents.get(n.id);
   }
@@ -122,19 +159,27 @@ export class ComparisonTreeProvider implements vscode.TreeDataProvider<Compariso
     const r = c.report;
     if (!n) {
       const out: ComparisonNode[] = [
+        ...(r.findings?.length ? [{ kind: 'section', id: 'findings', section: 'findings' } as const] : []),
         { kind: 'side', id: 'side:A', which: 'A' },
         { kind: 'side', id: 'side:B', which: 'B' },
         { kind: 'section', id: 'layers', section: 'layers' },
         { kind: 'section', id: 'files', section: 'files' },
       ];
+      if (changedEcosystems(r).length) out.push({ kind: 'section', id: 'packages', section: 'packages' });
+      if ((r.leftovers?.a.length ?? 0) + (r.leftovers?.b.length ?? 0)) out.push({ kind: 'section', id: 'leftovers', section: 'leftovers' });
       if (r.config.some((x) => !x.field.startsWith('History['))) out.push({ kind: 'section', id: 'config', section: 'config' });
       if (r.config.some((x) => x.field.startsWith('History['))) out.push({ kind: 'section', id: 'history', section: 'history' });
       return out;
     }
     switch (n.kind) {
       case 'section':
+        if (n.section === 'findings') return findingNodes(r.findings ?? [], 'findings');
         if (n.section === 'layers') return collapseRows(r.layers);
         if (n.section === 'files') return groups(r.files, { kind: 'merged' }, 'files');
+        if (n.section === 'packages') return changedEcosystems(r).map((ecosystem) => ({ kind: 'ecosystem', id: `packages/${ecosystem.kind}`, ecosystem }));
+        if (n.section === 'leftovers') {
+          return (['a', 'b'] as const).flatMap((side) => (r.leftovers?.[side] ?? []).map((leftover): ComparisonNode => ({ kind: 'leftover', id: `leftovers/${side}/${leftover.layer}:${leftover.path}`, side, leftover })));
+        }
         return r.config
           .filter((x) => x.field.startsWith('History[') === (n.section === 'history'))
           .map((change) => ({ kind: 'config', id: `${n.section}:${change.field}`, change }));
@@ -149,6 +194,14 @@ export class ComparisonTreeProvider implements vscode.TreeDataProvider<Compariso
       }
       case 'group':
         return n.files.map((file) => fileNode(file, n.scope, n.id));
+      case 'ecosystem': {
+        const e = n.ecosystem;
+        // Security-relevant changes first, downgrades before upgrades: what to read first.
+        const all = [...e.changed, ...e.removed, ...e.added].sort((x, y) => Number(y.securityRelevant) - Number(x.securityRelevant) || Number(y.direction === 'downgrade') - Number(x.direction === 'downgrade') || (x.name < y.name ? -1 : 1));
+        return all.map((change) => ({ kind: 'package', id: `${n.id}/${change.change}:${change.name}:${change.arch ?? ''}`, change }));
+      }
+      case 'finding':
+        return evidenceNodes(n);
       default:
         return [];
     }
@@ -169,11 +222,54 @@ export class ComparisonTreeProvider implements vscode.TreeDataProvider<Compariso
         item.contextValue = 'side';
         break;
       }
+      case 'finding':
+        return findingItem(n);
+      case 'evidence':
+        return evidenceItem(n);
+      case 'ecosystem': {
+        const e = n.ecosystem;
+        item = new vscode.TreeItem(ECOSYSTEM_NAMES[e.kind] ?? e.kind, vscode.TreeItemCollapsibleState.Collapsed);
+        item.description = [e.changed.length && `${e.changed.length} changed`, e.added.length && `${e.added.length} added`, e.removed.length && `${e.removed.length} removed`].filter(Boolean).join(', ');
+        item.iconPath = new vscode.ThemeIcon('library');
+        item.contextValue = 'ecosystem';
+        break;
+      }
+      case 'package': {
+        const c = n.change;
+        item = new vscode.TreeItem(`${c.name}${c.arch ? `:${c.arch}` : ''}`, vscode.TreeItemCollapsibleState.None);
+        item.description = c.change === 'added' ? `only in ${nameB}: ${c.b}` : c.change === 'removed' ? `only in ${nameA}: ${c.a}` : `${c.a} → ${c.b}${c.direction === 'downgrade' ? ' (downgrade)' : ''}`;
+        const icon = c.change === 'added' ? 'diff-added' : c.change === 'removed' ? 'diff-removed' : 'diff-modified';
+        item.iconPath = c.securityRelevant ? new vscode.ThemeIcon('shield', new vscode.ThemeColor(c.direction === 'downgrade' || c.change === 'removed' ? 'problemsErrorIcon.foreground' : 'problemsWarningIcon.foreground')) : new vscode.ThemeIcon(icon);
+        item.tooltip = `${c.kind} package ${c.name}${c.arch ? ` (${c.arch})` : ''}\n${nameA}: ${c.a ?? 'absent'}\n${nameB}: ${c.b ?? 'absent'}${c.securityRelevant ? `\nSecurity-relevant${c.security ? ` (${c.security})` : ''}` : ''}`;
+        item.contextValue = 'package';
+        break;
+      }
+      case 'leftover': {
+        const l = n.leftover;
+        item = new vscode.TreeItem(basename(l.path), vscode.TreeItemCollapsibleState.None);
+        item.description = `${n.side === 'a' ? nameA : nameB} · layer ${two(l.layer)} · ${l.path}${l.deletedInLayer !== undefined ? ` · deleted in ${two(l.deletedInLayer)}, still shipped` : ''}`;
+        item.tooltip = `${l.reason}${l.secretKinds?.length ? `\nHolds: ${l.secretKinds.join(', ')} (values are never shown)` : ''}`;
+        item.iconPath = new vscode.ThemeIcon('shield', new vscode.ThemeColor(l.secretKinds?.length ? 'problemsErrorIcon.foreground' : 'problemsWarningIcon.foreground'));
+        item.command = { command: 'containerCompare.openEvidence', title: 'Open', arguments: [{ kind: 'evidence', target: { type: 'leftover', evidence: { side: n.side, path: l.path, layer: l.layer } } }] };
+        item.contextValue = 'leftover';
+        break;
+      }
       case 'section': {
         const s = r.summary;
-        const title = { layers: 'Layers', files: 'Files', config: 'Config', history: 'History' }[n.section];
-        item = new vscode.TreeItem(title, n.section === 'history' ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.Expanded);
-        if (n.section === 'layers') {
+        const title = { findings: 'Findings', layers: 'Layers', files: 'Files', packages: 'Packages', leftovers: 'Should not ship', config: 'Config', history: 'History' }[n.section];
+        item = new vscode.TreeItem(title, n.section === 'history' || n.section === 'packages' || n.section === 'leftovers' ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.Expanded);
+        if (n.section === 'findings') {
+          const f = r.findings ?? [];
+          item.description = `${f.length}, most likely first`;
+          item.iconPath = new vscode.ThemeIcon('lightbulb');
+        } else if (n.section === 'packages') {
+          const changed = changedEcosystems(r);
+          item.description = changed.map((e) => `${ECOSYSTEM_NAMES[e.kind] ?? e.kind} ${e.changed.length + e.added.length + e.removed.length}`).join(', ');
+          item.iconPath = new vscode.ThemeIcon('library');
+        } else if (n.section === 'leftovers') {
+          item.description = `${r.leftovers?.a.length ?? 0} in ${nameA}, ${r.leftovers?.b.length ?? 0} in ${nameB}`;
+          item.iconPath = new vscode.ThemeIcon('shield');
+        } else if (n.section === 'layers') {
           const differ = s.layers.different + s.layers.onlyA + s.layers.onlyB;
           item.description = `${s.layers.identical} shared, ${differ} differ`;
           item.iconPath = new vscode.ThemeIcon('layers');
@@ -297,6 +393,12 @@ export function displayNames(a: string, b: string): [string, string] {
   const [ra, ta] = split(a);
   const [rb, tb] = split(b);
   return ra === rb && ta && tb && ta !== tb ? [ta, tb] : a === b ? [`A: ${a}`, `B: ${b}`] : [a, b];
+}
+
+const ECOSYSTEM_NAMES: Record<string, string> = { dpkg: 'Debian packages (dpkg)', apk: 'Alpine packages (apk)', rpm: 'RPM packages', python: 'Python packages', node: 'Node packages' };
+
+function changedEcosystems(r: DiffReport): EcosystemDiff[] {
+  return (r.packages?.ecosystems ?? []).filter((e) => e.changed.length + e.added.length + e.removed.length > 0);
 }
 
 function collapseRows(rows: ReportLayer[]): ComparisonNode[] {

@@ -115,6 +115,12 @@ export class RunPanel implements vscode.Disposable {
     this.panel.dispose();
   }
 
+  /** Brings the panel forward at a finding's evidence (a log row, a probe, the HTTP answer). */
+  reveal(at: { logRow?: number; probe?: string; http?: string }): void {
+    this.panel.reveal();
+    this.post({ type: 'reveal', ...at });
+  }
+
   private async run(signal: AbortSignal, reportIs: (r: RunReport) => void, given?: [ImageModel, ImageModel]): Promise<RunReport | undefined> {
     try {
       const options = runOptionsFromSettings();
@@ -131,6 +137,8 @@ export class RunPanel implements vscode.Disposable {
           this.setPhase('up', `Done: ${findings}${where.length ? `. Up at ${where.join(' and ')}; Stop removes them` : ''}`);
           this.post({ type: 'report', report });
           reportIs(report);
+          // The comparison of these two images ranks the run's findings with its own.
+          void this.s.session.attachRun(this.refs, report).catch((e: unknown) => this.s.log.warn(`Adding the run's findings: ${messageOf(e)}`));
           return new Promise<void>(() => undefined);
         },
       });
