@@ -325,7 +325,8 @@ export function explainExecFailure(message: string): string | undefined {
   return undefined;
 }
 
-function describe(state: ContainerState): string {
+/** "is running", "exited with code 1", "did not start": a container's state in a sentence. */
+export function describeState(state: ContainerState): string {
   switch (state.status) {
     case 'running':
       return 'is running';
@@ -364,7 +365,7 @@ function stateFindings(f: Findings, a: SideRun, b: SideRun, rows: readonly LogRo
         severity: 'error',
         side,
         title: `${NAME(side)} did not start: ${quote(s.state.error ?? 'no error given')}`,
-        detail: `The engine refused to start ${NAME(side)} (${NAME(OTHER(side))} ${describe(other.state)})${hint(s.state.error)}`,
+        detail: `The engine refused to start ${NAME(side)} (${NAME(OTHER(side))} ${describeState(other.state)})${hint(s.state.error)}`,
         evidence: {},
       });
     }
@@ -387,7 +388,7 @@ function stateFindings(f: Findings, a: SideRun, b: SideRun, rows: readonly LogRo
         kind: 'exited',
         severity: other.state.status === 'running' || s.state.exitCode !== 0 ? 'error' : 'warning',
         side,
-        title: `${NAME(side)} exited with code ${s.state.exitCode}${s.state.status === 'dead' ? ' (dead)' : ''} while ${NAME(OTHER(side))} ${describe(other.state)}`,
+        title: `${NAME(side)} exited with code ${s.state.exitCode}${s.state.status === 'dead' ? ' (dead)' : ''} while ${NAME(OTHER(side))} ${describeState(other.state)}`,
         detail: `${NAME(side)} stopped during the startup window.${said}${why ? ` That usually means ${why}` : ''}${oom}${s.state.error ? ` The engine says: ${quote(s.state.error)}.` : ''}`,
         evidence: { logRows: words.rows },
       });

@@ -20,6 +20,7 @@ import {
   type SideRun,
   type StreamName,
 } from '../core/runModel';
+import { describeState } from '../core/runCompare';
 import { unionProbes, type ProbeSpec } from '../core/runPresets';
 import { engineMessageOf, toCompareError, type DaemonClient } from './daemonClient';
 
@@ -768,19 +769,6 @@ function stateOf(info: Dockerode.ContainerInspectInfo, startError: string | unde
     ...(st.Health?.Status ? { health: st.Health.Status } : {}),
     ...(st.OOMKilled ? { oomKilled: true } : {}),
   };
-}
-
-function describeState(state: ContainerState): string {
-  switch (state.status) {
-    case 'failedToStart':
-      return 'did not start';
-    case 'exited':
-      return `exited with code ${state.exitCode}`;
-    case 'running':
-      return 'is running';
-    default:
-      return `is ${state.status}`;
-  }
 }
 
 /** "OCI runtime exec failed: exec failed: unable to start container process: exec: "x": executable file not found in $PATH: unknown" → from "exec:". */

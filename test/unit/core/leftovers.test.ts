@@ -1,8 +1,9 @@
 import { strict as assert } from 'node:assert';
+import { imageOf } from '../../helpers/images';
 import { Readable } from 'node:stream';
 import { processLayer } from '../../../src/core/layerProcessor';
 import { findLeftovers, type Leftover } from '../../../src/core/leftovers';
-import type { FileEntry, ImageModel } from '../../../src/core/model';
+import type { FileEntry } from '../../../src/core/model';
 import type { SecretKind } from '../../../src/core/secrets';
 import { FAKE } from '../../helpers/secrets';
 import { makeTar } from '../../helpers/tarBuilder';
@@ -12,20 +13,6 @@ const dir = (path: string): FileEntry => ({ path, type: 'dir', mode: 0o755, uid:
 const whiteout = (path: string): FileEntry => ({ path, type: 'whiteout', mode: 0, uid: 0, gid: 0, size: 0 });
 const opaque = (path: string): FileEntry => ({ path, type: 'opaque', mode: 0, uid: 0, gid: 0, size: 0 });
 const secret = (path: string, ...secrets: SecretKind[]) => file(path, { secrets });
-
-function imageOf(indexes: FileEntry[][]): ImageModel {
-  return {
-    ref: 'test',
-    name: 'test',
-    id: `sha256:${'0'.repeat(64)}`,
-    source: 'docker-archive',
-    repoTags: [],
-    config: {},
-    layers: indexes.map((e, index) => ({ index, diffId: `sha256:${String(index).repeat(64)}`, size: 0, createdBy: '', instruction: '', builder: 'unknown', fileCount: e.length })),
-    history: [],
-    indexes,
-  };
-}
 
 /** "layer kind path [deleted N] [replaced N] [secret kinds] [thirdParty]" for compact assertions. */
 const brief = (l: Leftover) =>

@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import { imageOf } from '../../helpers/images';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -118,20 +119,6 @@ let fileOffset = 0;
 const file = (path: string, extra: Partial<FileEntry> = {}): FileEntry => ({ path, type: 'file', mode: 0o644, uid: 0, gid: 0, size: 10, offset: (fileOffset += 1024), ...extra });
 const dir = (path: string): FileEntry => ({ path, type: 'dir', mode: 0o755, uid: 0, gid: 0, size: 0 });
 const whiteout = (path: string): FileEntry => ({ path, type: 'whiteout', mode: 0, uid: 0, gid: 0, size: 0 });
-
-function imageOf(indexes: FileEntry[][]): ImageModel {
-  return {
-    ref: 'test',
-    name: 'test',
-    id: `sha256:${'0'.repeat(64)}`,
-    source: 'docker-archive',
-    repoTags: [],
-    config: {},
-    layers: indexes.map((e, index) => ({ index, diffId: `sha256:${String(index).repeat(64).slice(0, 64)}`, size: 0, createdBy: '', instruction: '', builder: 'unknown', fileCount: e.length })),
-    history: [],
-    indexes,
-  };
-}
 
 /** An image whose files' bytes come from a map keyed "layer:path". */
 function fakeImage(layers: Array<Record<string, string | Buffer | null>>): { image: ImageModel; read: (f: ImageFile) => Promise<Buffer | undefined>; reads: string[] } {
