@@ -73,6 +73,12 @@ describe('Run Side by Side', () => {
     }
   });
 
+  it('refuses an image that is not in the engine, before starting anything', async () => {
+    const panel = await vscode.commands.executeCommand<RunPanel | undefined>('containerCompare.runSideBySide', 'oci:/nonexistent/layout', PHP_B);
+    assert.equal(panel, undefined);
+    assert.equal((await ours()).length, 0);
+  });
+
   it('is disabled in restricted workspaces by its manifest (this test profile trusts every folder)', async () => {
     {
       const pkg = vscode.extensions.getExtension('container-compare.container-compare')!.packageJSON as {

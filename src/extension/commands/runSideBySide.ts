@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { ImageModel } from '../../core/model';
+import { parseReference } from '../../core/reference';
 import type { Command } from '../services';
 import type { ImagesNode } from '../views/imagesTree';
 import { RunPanel } from '../webviews/runPanel';
@@ -32,6 +33,14 @@ export const runSideBySide: Command = {
       const b = a && (await pickImage(s, `Run Side by Side: B, next to ${a}`, 2, 'Pick image B'));
       if (a && b) refs = [a, b];
     }
-    return refs && RunPanel.show(s, refs, images);
+    if (!refs) return undefined;
+    // Containers start from the engine's images: an archive or a registry image must be loaded or pulled first.
+    const elsewhere = refs.find((r) => parseReference(r).kind !== 'daemon');
+    if (elsewhere) {
+      const kind = parseReference(elsewhere).kind;
+      void vscode.window.showErrorMessage(`Run Side by Side starts containers, so both images must be in the Docker engine; ${elsewhere} is ${kind === 'registry' ? 'in a registry (docker pull it first)' : 'an archive or OCI layout (docker load it first)'}.`);
+      return undefined;
+    }
+    return RunPanel.show(s, refs, images);
   },
 };

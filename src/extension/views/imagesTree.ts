@@ -163,7 +163,7 @@ export class ImagesTreeProvider implements vscode.TreeDataProvider<ImagesNode> {
     this.changed.fire(node);
   }
 
-  /** Shows an image read from an archive or layout in the "Opened" group. */
+  /** Shows an image read from an archive, a layout or a registry in the "Opened in this session" group. */
   addOpened(image: ImageModel): void {
     if (image.source === 'daemon' || this.opened.has(image.id)) return;
     this.opened.set(image.id, { ref: image.ref, name: image.name });
