@@ -223,7 +223,7 @@ export class ComparisonTreeProvider implements vscode.TreeDataProvider<Compariso
         break;
       }
       case 'finding':
-        return findingItem(n);
+        return findingItem(n, false);
       case 'evidence':
         return evidenceItem(n);
       case 'ecosystem': {

@@ -88,10 +88,11 @@ export function findingNodes(findings: readonly Finding[], prefix: string): Find
   return findings.map((finding, rank) => ({ kind: 'finding', id: `${prefix}/${rank}:${finding.kind}`, finding, rank }));
 }
 
-export function findingItem(n: FindingNode): vscode.TreeItem {
+/** `openFirst`: the most likely finding starts expanded on its evidence (the Findings view; the Comparison view keeps its list short). */
+export function findingItem(n: FindingNode, openFirst = true): vscode.TreeItem {
   const f = n.finding;
   const count = evidenceCount(f.evidence);
-  const item = new vscode.TreeItem(f.title, count ? (n.rank === 0 ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed) : vscode.TreeItemCollapsibleState.None);
+  const item = new vscode.TreeItem(f.title, count ? (n.rank === 0 && openFirst ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed) : vscode.TreeItemCollapsibleState.None);
   const s = SEVERITY[f.severity];
   item.iconPath = new vscode.ThemeIcon(s.icon, new vscode.ThemeColor(s.color));
   item.description = `${n.rank === 0 ? 'most likely · ' : ''}${f.side ? `${f.side.toUpperCase()} · ` : ''}${f.kind}`;
