@@ -50,11 +50,16 @@ Windows CI runner, serves the PHP **source** instead. Both builds passed. Why?
    the engine's images; expand `cc-example/php-fcgid` → `laptop` to see its numbered
    layers, what each adds, changes or deletes, and its merged filesystem.
 2. Run **Compare Images** (F1, or the button in the view title) and pick `laptop`, then `ci`.
-3. The **Comparison** view shows the shared base layers, the layers that differ, and
-   the changed files grouped by reason. Click a file to open VS Code's diff editor:
-   try `install-fcgid.sh` under *Line endings and mode/owner*, then `fcgid.load`
-   under *Removed*.
-4. **Export Report** (in the view title) writes the same JSON or Markdown as the CLI.
+3. The **Findings** view names the likely cause first (a CRLF install script that a
+   RUN step executed); its evidence opens in one click. The **Comparison** view shows
+   the shared base layers, the layers that differ, the changed files grouped by
+   reason, the packages and what should not ship. Click a file to open VS Code's diff
+   editor: try `install-fcgid.sh` under *Line endings and mode/owner*, then
+   `fcgid.load` under *Removed*.
+4. **Run Side by Side** (the ▷ button in the Comparison view's title) starts both
+   images: the startup logs side by side show `mod_fcgid` starting on one side only,
+   and `GET /` shows the CI image serving its PHP source. Stop removes the containers.
+5. **Export Report** writes the same JSON or Markdown as the CLI.
 MD
 cat >"$STATE/user/User/settings.json" <<'JSON'
 {
