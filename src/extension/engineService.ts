@@ -1,11 +1,11 @@
 import type * as vscode from 'vscode';
 import { Cache } from '../core/cache';
 import { CompareError } from '../core/errors';
-import { findFile, readImageFile, type ImageFile } from '../core/files';
+import { findFile, readFileBytes, type ImageFile } from '../core/files';
 import { FileTree } from '../core/fileTree';
 import { loadImages, type LoadProgress } from '../core/loader';
 import { MergedLookup } from '../core/mergedDiff';
-import type { FileEntry, ImageModel } from '../core/model';
+import type { ImageModel } from '../core/model';
 import { parseReference } from '../core/reference';
 import { RegistryClient, type RegistryOptions } from '../core/registry';
 import { Transport } from '../core/registryTransport';
@@ -201,31 +201,19 @@ export class EngineService {
    */
   async readFile(image: ImageModel, file: ImageFile, signal?: AbortSignal): Promise<Buffer> {
     const cache = await this.cache();
-    const f = this.withContent(image, file);
-    const diffId = image.layers[f.layer].diffId;
+    const diffId = image.layers[file.layer].diffId;
     if (!cache.layers.has(diffId)) {
       const source = this.state.get<Record<string, string>>(SOURCES_KEY, {})[image.id] ?? image.ref;
-      this.log.info(`${f.path}: layer ${f.layer} bytes not cached; reading ${source} again`);
+      this.log.info(`${file.path}: layer ${file.layer} bytes not cached; reading ${source} again`);
       // A registry image downloads just this layer; local sources are read whole.
       await this.loadOne(source, { signal, needLayerBytes: [diffId] });
     }
-    const chunks: Buffer[] = [];
-    for await (const c of await readImageFile(cache, image, f)) chunks.push(c as Buffer);
-    return Buffer.concat(chunks);
+    return readFileBytes(cache, image, file);
   }
 
-  /** findFile, for callers holding an image model. */
+  /** findFile, with this image's merged tree and lookup (built once, not per file). */
   find(image: ImageModel, path: string, layer?: number): ImageFile {
-    return findFile(image, path, layer);
-  }
-
-  /** A hardlink in a layer whose target is in a lower layer: read the target's bytes, where they are. */
-  private withContent(image: ImageModel, file: ImageFile): ImageFile {
-    const e = file.entry;
-    if (e.type !== 'hardlink' || e.offset !== undefined || !e.linkTarget) return file;
-    const target = this.lookup(image).get(e.linkTarget, file.layer);
-    if (!target) throw new CompareError('notFound', `${file.path}: hard link to ${e.linkTarget}, which no lower layer has`);
-    return { path: file.path, entry: target.entry as FileEntry, layer: target.layer };
+    return findFile(image, path, layer, { tree: this.tree(image), lookup: this.lookup(image) });
   }
 
   private remember(m: ImageModel): void {
