@@ -8,7 +8,7 @@ import type { Cache } from './cache';
 import { compareImages, ignoreMatcher, type Comparison } from './compare';
 import { throwIfAborted } from './errors';
 import { readFileBytes } from './files';
-import { rankFindings } from './findings';
+import { rankFindings, type FindingInput } from './findings';
 import { findLeftovers, type LayerFind, type Leftover } from './leftovers';
 import { MergedLookup, type LayerView } from './mergedDiff';
 import type { ImageModel } from './model';
@@ -133,8 +133,16 @@ export async function analyzePair(a: AnalysisSide, b: AnalysisSide, opts: Analyz
   const perLayer = new Map<string, LayerFind[]>();
   const leftoversOf = (s: AnalysisSide): Leftover[] => ('snapshot' in s ? s.snapshot.leftovers : findLeftovers(s.model, perLayer)).filter((l) => !ignored(l.path));
   const report = withAnalysis(base, { packages, leftovers: { a: leftoversOf(a), b: leftoversOf(b) } });
-  report.findings = rankFindings({ report, configs: { a: models.a.config, b: models.b.config }, run: opts.run });
-  return { comparison, report: withAnalysis(report, {}) };
+  return { comparison, report: rankWith(report, { a: models.a.config, b: models.b.config }, opts.run) };
+}
+
+/**
+ * The report with its findings ranked again, with a run's (or without):
+ * what a side-by-side run adds to a comparison already made, without
+ * comparing, reading packages or looking for leftovers again.
+ */
+export function rankWith(report: DiffReport, configs: FindingInput['configs'], run?: RunReport): DiffReport {
+  return withAnalysis({ ...report, findings: rankFindings({ report, configs, run }) }, {});
 }
 
 /** The report with the analysis in reading order: findings right after the two images. */

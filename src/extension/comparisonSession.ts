@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { analyzePair } from '../core/analysis';
+import { analyzePair, rankWith } from '../core/analysis';
 import type { Comparison } from '../core/compare';
 import type { ImageModel } from '../core/model';
 import { evaluateGate, type DiffReport, type GateResult } from '../core/report';
@@ -53,8 +53,9 @@ export class ComparisonSession implements vscode.Disposable {
    * layer comparison, packages, leftovers and the ranked findings (with the
    * run's, when a run of this pair is known), the same analysis as the CLI's.
    */
-  async analyze(a: ImageModel, b: ImageModel, refs: [string, string], signal?: AbortSignal, run = this.runs.get(pairKey(refs))): Promise<CurrentComparison> {
+  async analyze(a: ImageModel, b: ImageModel, refs: [string, string], signal?: AbortSignal): Promise<CurrentComparison> {
     const started = Date.now();
+    const run = this.runs.get(pairKey(refs));
     const { comparison, report } = await analyzePair({ model: a }, { model: b }, {
       cache: await this.engine.cache(),
       ignore: this.engine.settings().ignore,
@@ -63,27 +64,26 @@ export class ComparisonSession implements vscode.Disposable {
       // Package databases whose layer bytes left the cache: fetch just those layers.
       fetchLayers: async (side, diffIds) => void (await this.engine.load([refs[side === 'a' ? 0 : 1]], { signal, needLayerBytes: diffIds })),
     });
-    const gate = evaluateGate(report);
     const s = report.summary;
     this.log.info(
       `Compared ${refs[0]} and ${refs[1]} in ${Date.now() - started} ms: ${s.layers.different + s.layers.onlyA + s.layers.onlyB} layer rows differ, ` +
         `${s.files.modified} modified, ${s.files.added} added, ${s.files.removed} removed files, ${s.config} config differences, ${report.findings?.length ?? 0} findings` +
         (report.findings?.[0] ? `; most likely: ${report.findings[0].title}` : ''),
     );
-    this.currentValue = { comparison, report, gate, refs, ...(run ? { run } : {}) };
-    void vscode.commands.executeCommand('setContext', 'containerCompare.hasComparison', true);
-    this.changed.fire(this.currentValue);
-    return this.currentValue;
+    return this.publish({ comparison, report, gate: evaluateGate(report), refs, ...(run ? { run } : {}) });
   }
 
   /**
    * A side-by-side run finished: its findings (fcgid missing, source served)
    * join the comparison of the same two images, if that is the one on screen.
+   * Only the ranking is redone: the comparison, packages and leftovers stand.
    */
-  async attachRun(refs: [string, string], run: RunReport): Promise<void> {
+  attachRun(refs: [string, string], run: RunReport): void {
     this.runs.set(pairKey(refs), run);
     const c = this.currentValue;
-    if (c && pairKey(c.refs) === pairKey(refs)) await this.analyze(c.comparison.a, c.comparison.b, c.refs, undefined, run);
+    if (!c || pairKey(c.refs) !== pairKey(refs)) return;
+    const report = rankWith(c.report, { a: c.comparison.a.config, b: c.comparison.b.config }, run);
+    this.publish({ ...c, report, gate: evaluateGate(report), run });
   }
 
   async swap(): Promise<CurrentComparison | undefined> {
@@ -95,6 +95,13 @@ export class ComparisonSession implements vscode.Disposable {
   async recompute(): Promise<void> {
     const c = this.currentValue;
     if (c) await this.analyze(c.comparison.a, c.comparison.b, c.refs);
+  }
+
+  private publish(c: CurrentComparison): CurrentComparison {
+    this.currentValue = c;
+    void vscode.commands.executeCommand('setContext', 'containerCompare.hasComparison', true);
+    this.changed.fire(c);
+    return c;
   }
 
   close(): void {

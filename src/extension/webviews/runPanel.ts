@@ -74,11 +74,6 @@ export class RunPanel implements vscode.Disposable {
     });
   }
 
-  /** The report of the last finished run. */
-  get lastReport(): RunReport | undefined {
-    return this.report;
-  }
-
   /** Resolves with the report once the startup window, probes and request are done (undefined if the run failed or stopped first). */
   async ready(): Promise<RunReport | undefined> {
     return this.reportReady;
@@ -138,7 +133,7 @@ export class RunPanel implements vscode.Disposable {
           this.post({ type: 'report', report });
           reportIs(report);
           // The comparison of these two images ranks the run's findings with its own.
-          void this.s.session.attachRun(this.refs, report).catch((e: unknown) => this.s.log.warn(`Adding the run's findings: ${messageOf(e)}`));
+          this.s.session.attachRun(this.refs, report);
           return new Promise<void>(() => undefined);
         },
       });
