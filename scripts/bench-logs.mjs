@@ -22,8 +22,8 @@
 // and their ratio; the machine is shared and noisy, the ratio less so.
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { compileRules, normalizeLines, splitLogLines } from '../src/core/logNormalize.ts';
-import { diffLogs } from '../src/core/logDiff.ts';
+import { compileRules, normalizeLines, splitLogLines } from '../src/core/run/logNormalize.ts';
+import { diffLogs } from '../src/core/run/logDiff.ts';
 
 const { values: opts } = parseArgs({
   options: { lines: { type: 'string', default: '100000' }, runs: { type: 'string', default: '5' } },

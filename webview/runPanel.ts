@@ -9,8 +9,8 @@ import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import '@vscode-elements/elements/dist/vscode-collapsible/index.js';
 import '@vscode-elements/elements/dist/vscode-progress-ring/index.js';
-import type { LogRow, WordPart } from '../src/core/logDiff';
-import type { CapturedLine, ContainerState, RunFinding, RunReport, Side } from '../src/core/runModel';
+import type { LogRow, WordPart } from '../src/core/run/logDiff';
+import type { CapturedLine, ContainerState, RunFinding, RunReport, Side } from '../src/core/run/runModel';
 import type { HostMessage, LiveSide, PanelMessage, RunPhase } from '../src/protocol/runPanel';
 
 interface VsCodeApi {

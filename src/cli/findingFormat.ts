@@ -1,4 +1,4 @@
-import type { FindingSeverity } from '../core/runModel';
+import type { FindingSeverity } from '../core/run/runModel';
 
 /** What text and Markdown show of a finding (run findings and ranked findings alike). */
 export interface ShownFinding {

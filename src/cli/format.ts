@@ -1,11 +1,11 @@
-import type { DiffReport, GateResult, ReportLayer, ReportLayerSide, ReportLeftovers, ReportPackages } from '../core/report';
-import type { ImageModel } from '../core/model';
-import type { MergedEntry } from '../core/fileTree';
-import type { Leftover } from '../core/leftovers';
-import type { PackageChange } from '../core/packages';
-import { describeChange, groupFiles, octal } from '../core/report';
-import { humanSize } from '../core/units';
-import { sameInstruction } from '../core/compare';
+import type { DiffReport, GateResult, ReportLayer, ReportLayerSide, ReportLeftovers, ReportPackages } from '../core/report/report';
+import type { ImageModel } from '../core/image/model';
+import type { MergedEntry } from '../core/layers/fileTree';
+import type { Leftover } from '../core/findings/leftovers';
+import type { PackageChange } from '../core/packages/packages';
+import { describeChange, groupFiles, octal } from '../core/report/report';
+import { humanSize } from '../core/util/units';
+import { sameInstruction } from '../core/diff/compare';
 import { findingLines, findingsMarkdown, md } from './findingFormat';
 import { inert } from './runFormat';
 

@@ -1,5 +1,5 @@
-import type { LoadProgress } from '../core/loader';
-import { humanSize } from '../core/units';
+import type { LoadProgress } from '../core/sources/loader';
+import { humanSize } from '../core/util/units';
 
 /** One self-rewriting status line on stderr, only when stderr is a terminal (never in CI logs or pipes). */
 export class Progress {

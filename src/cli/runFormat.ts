@@ -1,5 +1,5 @@
-import type { LogRow } from '../core/logDiff';
-import type { ContainerState, HttpResult, RunReport, SideRun } from '../core/runModel';
+import type { LogRow } from '../core/run/logDiff';
+import type { ContainerState, HttpResult, RunReport, SideRun } from '../core/run/runModel';
 import { findingLines, type ShownFinding } from './findingFormat';
 
 /**

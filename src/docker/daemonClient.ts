@@ -2,8 +2,8 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import type { Readable } from 'node:stream';
 import type Dockerode from 'dockerode';
-import type { Daemon, DaemonImage } from '../core/daemon';
-import { CompareError, messageOf, throwIfAborted } from '../core/errors';
+import type { Daemon, DaemonImage } from '../core/image/daemon';
+import { CompareError, messageOf, throwIfAborted } from '../core/util/errors';
 import type { Endpoint } from './endpoint';
 
 /** One row of the engine's image list, for pickers and tree views. */

@@ -4,7 +4,7 @@ import { Agent } from 'node:https';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type Dockerode from 'dockerode';
-import { CompareError, messageOf } from '../core/errors';
+import { CompareError, messageOf } from '../core/util/errors';
 
 /**
  * Where the Docker-compatible engine is and how to talk to it. Rootless Docker

@@ -1,8 +1,8 @@
-import { FileTree } from '../core/fileTree';
-import type { ImageModel } from '../core/model';
-import { compareRuns } from '../core/runCompare';
-import type { RunEvent, RunOptions, RunReport } from '../core/runModel';
-import { presetProbes } from '../core/runPresets';
+import { FileTree } from '../core/layers/fileTree';
+import type { ImageModel } from '../core/image/model';
+import { compareRuns } from '../core/run/runCompare';
+import type { RunEvent, RunOptions, RunReport } from '../core/run/runModel';
+import { presetProbes } from '../core/run/presets';
 import type { DaemonClient } from './daemonClient';
 import { runSideBySide } from './runner';
 

@@ -5,7 +5,7 @@ import { hostname } from 'node:os';
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import type Dockerode from 'dockerode';
-import { CompareError, messageOf } from '../core/errors';
+import { CompareError, messageOf } from '../core/util/errors';
 import {
   OWNER_LABEL,
   RUN_LABEL,
@@ -19,9 +19,9 @@ import {
   type Side,
   type SideRun,
   type StreamName,
-} from '../core/runModel';
-import { describeState } from '../core/runCompare';
-import { unionProbes, type ProbeSpec } from '../core/runPresets';
+} from '../core/run/runModel';
+import { describeState } from '../core/run/runCompare';
+import { unionProbes, type ProbeSpec } from '../core/run/presets';
 import { engineMessageOf, toCompareError, type DaemonClient } from './daemonClient';
 
 /**

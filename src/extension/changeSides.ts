@@ -1,6 +1,6 @@
 import type * as vscode from 'vscode';
-import type { ImageModel } from '../core/model';
-import { describeChange, type ReportFile, type ReportFileSide } from '../core/report';
+import type { ImageModel } from '../core/image/model';
+import { describeChange, type ReportFile, type ReportFileSide } from '../core/report/report';
 import { ImageUri } from './fs/imageUri';
 
 /** Where a changed file is compared: the merged filesystems, or one aligned layer pair (its row). */

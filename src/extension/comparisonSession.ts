@@ -1,9 +1,9 @@
 import * as vscode from 'vscode';
-import { analyzePair, rankWith } from '../core/analysis';
-import type { Comparison } from '../core/compare';
-import type { ImageModel } from '../core/model';
-import { evaluateGate, type DiffReport, type GateResult } from '../core/report';
-import type { RunReport } from '../core/runModel';
+import { analyzePair, rankWith } from '../core/report/analysis';
+import type { Comparison } from '../core/diff/compare';
+import type { ImageModel } from '../core/image/model';
+import { evaluateGate, type DiffReport, type GateResult } from '../core/report/report';
+import type { RunReport } from '../core/run/runModel';
 import type { EngineService } from './engineService';
 import { withProgress } from './progress';
 

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { isCompareError, messageOf } from '../core/errors';
+import { isCompareError, messageOf } from '../core/util/errors';
 
 /**
  * The extension's one way to report a failure: the log gets the details, the

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
-import type { LoadProgress } from '../core/loader';
-import { humanSize } from '../core/units';
+import type { LoadProgress } from '../core/sources/loader';
+import { humanSize } from '../core/util/units';
 
 /** Work shorter than this shows no notification: a warm compare should not flash one. */
 const QUIET_MS = 400;

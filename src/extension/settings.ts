@@ -1,8 +1,8 @@
 import * as vscode from 'vscode';
-import { defaultCacheDir } from '../core/cache';
-import { parsePlatform, type Platform } from '../core/layout';
-import { DEFAULT_RUN_OPTIONS, type RunOptions } from '../core/runModel';
-import { parseSize } from '../core/units';
+import { defaultCacheDir } from '../core/layers/cache';
+import { parsePlatform, type Platform } from '../core/image/layout';
+import { DEFAULT_RUN_OPTIONS, type RunOptions } from '../core/run/runModel';
+import { parseSize } from '../core/util/units';
 
 export const SECTION = 'containerCompare';
 

@@ -4,7 +4,7 @@
  * `ready` first and the host answers with everything the panel shows, so a
  * panel that was hidden (and its page discarded) comes back as it was.
  */
-import type { CapturedLine, ContainerState, RunEvent, RunReport, Side, SideRun } from '../core/runModel';
+import type { CapturedLine, ContainerState, RunEvent, RunReport, Side, SideRun } from '../core/run/runModel';
 
 /** The runner's phases, plus: loading the images; `up` (report shown, containers still running); failed; stopped (containers removed). */
 export type RunPhase = Extract<RunEvent, { type: 'phase' }>['phase'] | 'loading' | 'up' | 'failed' | 'stopped';

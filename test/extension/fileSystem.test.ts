@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import type { ImageModel } from '../../src/core/model';
+import type { ImageModel } from '../../src/core/image/model';
 import { ImageUri } from '../../src/extension/fs/imageUri';
 import type { Services } from '../../src/extension/services';
 import { api, repoRoot } from './helpers';

@@ -1,4 +1,4 @@
-import type { FileEntry, ImageModel } from '../../src/core/model';
+import type { FileEntry, ImageModel } from '../../src/core/image/model';
 
 /** A minimal image model around layer indexes, for engine unit tests (diffIDs made from the layer number). */
 export function imageOf(indexes: FileEntry[][]): ImageModel {

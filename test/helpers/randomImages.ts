@@ -1,4 +1,4 @@
-import type { FileEntry } from '../../src/core/model';
+import type { FileEntry } from '../../src/core/image/model';
 
 /** A small deterministic PRNG, so a failure names a seed that reproduces it. */
 export function rng(seed: number) {

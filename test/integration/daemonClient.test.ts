@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import { extract } from 'tar-stream';
-import { CompareError } from '../../src/core/errors';
+import { CompareError } from '../../src/core/util/errors';
 import { DaemonClient } from '../../src/docker/daemonClient';
 import { resolveEndpoint } from '../../src/docker/endpoint';
 

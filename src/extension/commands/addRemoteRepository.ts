@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
-import { messageOf } from '../../core/errors';
-import { parseRegistryName } from '../../core/registryName';
+import { messageOf } from '../../core/util/errors';
+import { parseRegistryName } from '../../core/image/registryName';
 import type { Command } from '../services';
 import { SECTION } from '../settings';
 import type { ImagesNode } from '../views/imagesTree';

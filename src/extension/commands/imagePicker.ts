@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
-import { messageOf } from '../../core/errors';
-import { formatRegistryName, parseRegistryName } from '../../core/registryName';
-import { age, humanSize } from '../../core/units';
+import { messageOf } from '../../core/util/errors';
+import { formatRegistryName, parseRegistryName } from '../../core/image/registryName';
+import { age, humanSize } from '../../core/util/units';
 import type { Services } from '../services';
 
 /** How long the picker waits for the engine's image list before it opens without it. */

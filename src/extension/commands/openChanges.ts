@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { ReportFile } from '../../core/report';
+import type { ReportFile } from '../../core/report/report';
 import { changeSides, type ChangeScope } from '../changeSides';
 import { ImageUri } from '../fs/imageUri';
 import type { Command, Services } from '../services';

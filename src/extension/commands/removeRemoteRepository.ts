@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { parseRegistryName } from '../../core/registryName';
+import { parseRegistryName } from '../../core/image/registryName';
 import type { Command } from '../services';
 import { SECTION } from '../settings';
 import type { ImagesNode } from '../views/imagesTree';

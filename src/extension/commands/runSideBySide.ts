@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
-import type { ImageModel } from '../../core/model';
-import { parseReference } from '../../core/reference';
+import type { ImageModel } from '../../core/image/model';
+import { parseReference } from '../../core/image/reference';
 import type { Command } from '../services';
 import type { ImagesNode } from '../views/imagesTree';
 import { RunPanel } from '../webviews/runPanel';

@@ -1,9 +1,9 @@
 import * as vscode from 'vscode';
-import { CompareError, isCompareError, messageOf } from '../../core/errors';
-import type { MergedEntry } from '../../core/fileTree';
-import type { EntryType, FileEntry, ImageModel } from '../../core/model';
-import { octal } from '../../core/report';
-import { humanSize } from '../../core/units';
+import { CompareError, isCompareError, messageOf } from '../../core/util/errors';
+import type { MergedEntry } from '../../core/layers/fileTree';
+import type { EntryType, FileEntry, ImageModel } from '../../core/image/model';
+import { octal } from '../../core/report/report';
+import { humanSize } from '../../core/util/units';
 import type { EngineService } from '../engineService';
 import { withProgress } from '../progress';
 import { ImageUri } from './imageUri';

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { CompareError } from '../../core/errors';
+import { CompareError } from '../../core/util/errors';
 
 export const SCHEME = 'container-image';
 

@@ -1,9 +1,9 @@
 import * as vscode from 'vscode';
-import { sameInstruction, type ConfigChange } from '../../core/compare';
-import type { Leftover } from '../../core/leftovers';
-import type { EcosystemDiff, PackageChange } from '../../core/packages';
-import { describeChange, groupFiles, type DiffReport, type ReportFile, type ReportLayer, type ReportLayerSide } from '../../core/report';
-import { humanSize } from '../../core/units';
+import { sameInstruction, type ConfigChange } from '../../core/diff/compare';
+import type { Leftover } from '../../core/findings/leftovers';
+import type { EcosystemDiff, PackageChange } from '../../core/packages/packages';
+import { describeChange, groupFiles, type DiffReport, type ReportFile, type ReportLayer, type ReportLayerSide } from '../../core/report/report';
+import { humanSize } from '../../core/util/units';
 import { changeSides, type ChangeScope } from '../changeSides';
 import type { ComparisonSession, CurrentComparison } from '../comparisonSession';
 import type { ChangeDecorations, ChangeMark } from './decorations';

@@ -1,5 +1,5 @@
 import type * as vscode from 'vscode';
-import { messageOf } from '../../core/errors';
+import { messageOf } from '../../core/util/errors';
 import type { EngineService } from '../engineService';
 
 /** Waits before reconnecting, growing while the engine stays away. */

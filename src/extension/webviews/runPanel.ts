@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import { isCompareError, messageOf } from '../../core/errors';
-import type { ImageModel } from '../../core/model';
-import type { CapturedLine, RunEvent, RunReport, Side } from '../../core/runModel';
+import { isCompareError, messageOf } from '../../core/util/errors';
+import type { ImageModel } from '../../core/image/model';
+import type { CapturedLine, RunEvent, RunReport, Side } from '../../core/run/runModel';
 import type { HostMessage, LiveSide, PanelMessage, RunPhase } from '../../protocol/runPanel';
 import { RUN_PANEL_VIEW_TYPE } from '../../protocol/runPanel';
 import { reportError } from '../notify';

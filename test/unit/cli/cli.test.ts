@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { DiffReport } from '../../../src/core/report';
+import type { DiffReport } from '../../../src/core/report/report';
 import { runCli } from '../../helpers/runCli';
 import { makeImageArchive, makeTar } from '../../helpers/tarBuilder';
 

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseCommand } from '../../../src/cli/main';
 import { inert, renderRun, safeJson } from '../../../src/cli/runFormat';
-import { compareRuns } from '../../../src/core/runCompare';
-import { DEFAULT_RUN_OPTIONS, type SideRun } from '../../../src/core/runModel';
+import { compareRuns } from '../../../src/core/run/runCompare';
+import { DEFAULT_RUN_OPTIONS, type SideRun } from '../../../src/core/run/runModel';
 import { runCli } from '../../helpers/runCli';
 
 // What the cc-fixture/noisylogs images write, and worse.

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CompareError } from '../../../src/core/errors';
+import { CompareError } from '../../../src/core/util/errors';
 import { resolveEndpoint } from '../../../src/docker/endpoint';
 import type { Endpoint, ResolveEndpointOptions } from '../../../src/docker/endpoint';
 

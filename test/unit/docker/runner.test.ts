@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { CompareError } from '../../../src/core/errors';
+import { CompareError } from '../../../src/core/util/errors';
 import { choosePort } from '../../../src/docker/runner';
 
 describe('choosePort', () => {

@@ -1,0 +1,217 @@
+import { createHash } from 'node:crypto';
+import { posix } from 'node:path';
+import { CompareError, messageOf } from '../util/errors';
+import type { ImageConfig } from './model';
+import { nameVariants } from './reference';
+
+/** A blob of an archive or layout directory, by its path inside it. */
+export interface BlobRef {
+  path: string;
+  digest?: string;
+  mediaType?: string;
+  size?: number;
+}
+
+/** One image found in a docker-save archive or an OCI layout, before its layers are read. */
+export interface LayoutImage {
+  names: string[];
+  /** Config digest, the image id. */
+  id: string;
+  configBytes: Buffer;
+  config: ImageConfig;
+  layers: BlobRef[];
+  diffIds: string[];
+}
+
+export interface Platform {
+  os: string;
+  architecture: string;
+  variant?: string;
+}
+
+const ARCH: Record<string, string> = { x64: 'amd64', ia32: '386', arm64: 'arm64', arm: 'arm', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' };
+
+export function hostPlatform(): Platform {
+  return { os: 'linux', architecture: ARCH[process.arch] ?? process.arch, ...(process.arch === 'arm' ? { variant: 'v7' } : {}) };
+}
+
+export function parsePlatform(s: string): Platform {
+  const [os, architecture, variant] = s.split('/');
+  if (!os || !architecture) throw new CompareError('badArgument', `--platform "${s}": expected os/arch[/variant], e.g. linux/amd64`);
+  return { os, architecture, ...(variant ? { variant } : {}) };
+}
+
+export function formatPlatform(p: Platform): string {
+  return [p.os, p.architecture, p.variant].filter(Boolean).join('/');
+}
+
+/** Reads a small file of the archive (JSON), following links; undefined when absent. */
+export type ReadSmall = (path: string) => Promise<Buffer | undefined>;
+
+const INDEX_TYPES = new Set(['application/vnd.oci.image.index.v1+json', 'application/vnd.docker.distribution.manifest.list.v2+json']);
+const REF_NAME = 'org.opencontainers.image.ref.name';
+const CONTAINERD_NAME = 'io.containerd.image.name';
+
+interface Descriptor {
+  mediaType?: string;
+  digest: string;
+  size?: number;
+  platform?: { os?: string; architecture?: string; variant?: string };
+  annotations?: Record<string, string>;
+}
+
+/**
+ * Finds the images of an archive or layout: docker-save's manifest.json
+ * when present (the legacy layout, and Docker 25+ which writes it next to
+ * its OCI index), otherwise the OCI index.json, choosing `platform` among
+ * the manifests of a multi-platform index.
+ */
+export async function readLayout(read: ReadSmall, where: string, platform: Platform): Promise<LayoutImage[]> {
+  const manifest = await read('manifest.json');
+  if (manifest) return dockerSaveImages(parseJson(manifest, where, 'manifest.json'), read, where);
+  const index = await read('index.json');
+  if (index) return ociImages(parseJson(index, where, 'index.json'), read, where, platform);
+  throw new CompareError('badArchive', `${where}: neither manifest.json (docker save) nor index.json (OCI layout) found; is this an image archive?`);
+}
+
+async function dockerSaveImages(doc: unknown, read: ReadSmall, where: string): Promise<LayoutImage[]> {
+  if (!Array.isArray(doc)) throw new CompareError('badArchive', `${where}: manifest.json is not a list of images`);
+  const images: LayoutImage[] = [];
+  for (const item of doc as Array<{ Config?: string; RepoTags?: string[] | null; Layers?: string[] }>) {
+    if (typeof item?.Config !== 'string' || !Array.isArray(item.Layers)) {
+      throw new CompareError('badArchive', `${where}: manifest.json entry without Config or Layers`);
+    }
+    const configPath = clean(item.Config, where);
+    const configBytes = await required(read, configPath, where);
+    const config = parseJson(configBytes, where, configPath) as ImageConfig;
+    const id = `sha256:${digestOf(configBytes)}`;
+    images.push(
+      withDiffIds(
+        {
+          names: item.RepoTags ?? [],
+          id,
+          configBytes,
+          config,
+          layers: item.Layers.map((p) => {
+            const path = clean(p, where);
+            const blob = /^blobs\/sha256\/([a-f0-9]{64})$/.exec(path);
+            return blob ? { path, digest: `sha256:${blob[1]}` } : { path };
+          }),
+        },
+        where,
+      ),
+    );
+  }
+  return images;
+}
+
+async function ociImages(doc: unknown, read: ReadSmall, where: string, platform: Platform): Promise<LayoutImage[]> {
+  const index = doc as { manifests?: Descriptor[] };
+  if (!Array.isArray(index?.manifests)) throw new CompareError('badArchive', `${where}: index.json has no manifests`);
+  // Group the top-level manifests by name: an `skopeo copy --all` layout lists one per platform.
+  const groups = new Map<string, Descriptor[]>();
+  for (const d of index.manifests) {
+    const name = d.annotations?.[CONTAINERD_NAME] ?? d.annotations?.[REF_NAME] ?? '';
+    groups.set(name, [...(groups.get(name) ?? []), d]);
+  }
+  const images: LayoutImage[] = [];
+  for (const [name, descs] of groups) {
+    const manifestDesc = await choosePlatform(descs, read, where, platform);
+    const manifest = parseJson(await required(read, blobPath(manifestDesc.digest, where), where), where, manifestDesc.digest) as {
+      config?: Descriptor;
+      layers?: Descriptor[];
+    };
+    if (!manifest.config || !Array.isArray(manifest.layers)) {
+      throw new CompareError('badArchive', `${where}: manifest ${manifestDesc.digest} has no config or layers`);
+    }
+    const configBytes = await required(read, blobPath(manifest.config.digest, where), where);
+    const names = name ? [name, ...(manifestDesc.annotations?.[REF_NAME] && manifestDesc.annotations[REF_NAME] !== name ? [manifestDesc.annotations[REF_NAME]] : [])] : [];
+    images.push(
+      withDiffIds(
+        {
+          names,
+          id: manifest.config.digest,
+          configBytes,
+          config: parseJson(configBytes, where, manifest.config.digest) as ImageConfig,
+          layers: manifest.layers.map((l) => ({ path: blobPath(l.digest, where), digest: l.digest, mediaType: l.mediaType, size: l.size })),
+        },
+        where,
+      ),
+    );
+  }
+  return images;
+}
+
+/** Walks nested indexes down to the one manifest for `platform`; attestation manifests (unknown/unknown) never match. */
+async function choosePlatform(descs: Descriptor[], read: ReadSmall, where: string, platform: Platform): Promise<Descriptor> {
+  const candidates: Descriptor[] = [];
+  for (const d of descs) {
+    if (d.mediaType && INDEX_TYPES.has(d.mediaType)) {
+      const child = parseJson(await required(read, blobPath(d.digest, where), where), where, d.digest) as { manifests?: Descriptor[] };
+      candidates.push(await choosePlatform(child.manifests ?? [], read, where, platform));
+    } else candidates.push(d);
+  }
+  const real = candidates.filter((d) => d.platform?.os !== 'unknown' && d.annotations?.['vnd.docker.reference.type'] !== 'attestation-manifest');
+  if (real.length === 1) return real[0];
+  const match =
+    real.find((d) => d.platform?.os === platform.os && d.platform?.architecture === platform.architecture && (!platform.variant || d.platform?.variant === platform.variant)) ??
+    real.find((d) => d.platform?.os === platform.os && d.platform?.architecture === platform.architecture);
+  if (match) return match;
+  const offered = real.map((d) => (d.platform ? formatPlatform(d.platform as Platform) : '?')).join(', ');
+  throw new CompareError('unsupported', `${where}: no manifest for platform ${formatPlatform(platform)} (the index offers ${offered || 'none'}); choose one with --platform`);
+}
+
+function withDiffIds(img: Omit<LayoutImage, 'diffIds'>, where: string): LayoutImage {
+  const diffIds = img.config.rootfs?.diff_ids;
+  if (!Array.isArray(diffIds) || diffIds.length !== img.layers.length) {
+    throw new CompareError('badArchive', `${where}: image ${img.id.slice(0, 19)} lists ${img.layers.length} layers but its config has ${diffIds?.length ?? 'no'} diff_ids`);
+  }
+  return { ...img, diffIds };
+}
+
+/** Picks the image `name` asks for; with no name, the only image there is. */
+export function selectImage(images: LayoutImage[], name: string | undefined, where: string): LayoutImage {
+  if (images.length === 0) throw new CompareError('badArchive', `${where}: the archive holds no image`);
+  if (!name) {
+    if (images.length === 1) return images[0];
+    throw new CompareError('badReference', `${where} holds ${images.length} images (${listNames(images)}); add :name:tag to the reference to choose one`);
+  }
+  const wanted = new Set(nameVariants(name));
+  const found = images.find((i) => i.names.some((n) => wanted.has(n) || nameVariants(n).some((v) => wanted.has(v))) || i.id === name || i.id.startsWith(`sha256:${name}`));
+  if (!found) throw new CompareError('unknownImage', `${where} has no image "${name}" (it holds ${listNames(images)})`);
+  return found;
+}
+
+function listNames(images: LayoutImage[]): string {
+  return images.map((i) => i.names[0] ?? i.id.slice(7, 19)).join(', ');
+}
+
+export function blobPath(digest: string, where: string): string {
+  const m = /^(sha256|sha512):([a-f0-9]+)$/.exec(digest ?? '');
+  if (!m) throw new CompareError('hostileArchive', `${where}: "${String(digest).slice(0, 80)}" is not a digest`);
+  return `blobs/${m[1]}/${m[2]}`;
+}
+
+function clean(p: string, where: string): string {
+  const n = posix.normalize(p);
+  if (n.startsWith('/') || n === '..' || n.startsWith('../')) throw new CompareError('hostileArchive', `${where}: manifest points outside the archive ("${p}")`);
+  return n;
+}
+
+async function required(read: ReadSmall, path: string, where: string): Promise<Buffer> {
+  const b = await read(path);
+  if (!b) throw new CompareError('badArchive', `${where}: "${path}" is referenced but missing from the archive (truncated?)`);
+  return b;
+}
+
+function parseJson(b: Buffer, where: string, what: string): unknown {
+  try {
+    return JSON.parse(b.toString('utf8'));
+  } catch (e) {
+    throw new CompareError('badArchive', `${where}: ${what} is not valid JSON (${messageOf(e)})`);
+  }
+}
+
+function digestOf(b: Buffer): string {
+  return createHash('sha256').update(b).digest('hex');
+}

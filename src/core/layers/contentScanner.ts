@@ -1,0 +1,96 @@
+import { createHash, type Hash } from 'node:crypto';
+import type { LineEndings, SecretKind } from '../image/model';
+import { SecretScanner } from './secrets';
+
+const LF = 0x0a;
+const CR = 0x0d;
+
+export interface ContentFacts {
+  sha256: string;
+  text: boolean;
+  lineEndings?: LineEndings;
+  lfSha256?: string;
+  /** Kinds of secret found in a text file's head (never the values). */
+  secrets?: SecretKind[];
+}
+
+/**
+ * Hashes file content while it streams past and classifies it: text means no
+ * NUL byte (git's heuristic, applied to the whole file); for text, the
+ * line-ending class and a second hash with CRLF read as LF, so a compare can
+ * tell "only the line endings differ" without reading the files again.
+ * Native Buffer.indexOf does the scanning so large files stay cheap.
+ * Given the file's path, it also looks for secrets in text files (see
+ * SecretScanner), and forgets them the moment the file turns out binary.
+ */
+export class ContentScanner {
+  private readonly hash = createHash('sha256');
+  /**
+   * The hash of the LF form. Most text has no CR at all, and then the LF form
+   * is the content itself: this second hash only starts, as a copy of the
+   * first, at the first chunk that holds a CR.
+   */
+  private lfHash: Hash | undefined;
+  private text = true;
+  private crlf = 0;
+  private lf = 0;
+  /** A trailing CR of the previous chunk, not yet fed to lfHash. */
+  private pendingCR = false;
+  private secrets: SecretScanner | undefined;
+
+  constructor(path?: string) {
+    if (path !== undefined) this.secrets = SecretScanner.forPath(path);
+  }
+
+  update(chunk: Buffer): void {
+    if (this.text && chunk.indexOf(0) !== -1) {
+      this.text = false;
+      this.lfHash = undefined;
+      this.secrets = undefined;
+    }
+    this.secrets?.update(chunk);
+    if (this.text && !this.lfHash && chunk.indexOf(CR) !== -1) this.lfHash = this.hash.copy();
+    this.hash.update(chunk);
+    if (!this.text) return;
+    if (!this.lfHash) {
+      for (let i = chunk.indexOf(LF); i !== -1; i = chunk.indexOf(LF, i + 1)) this.lf++;
+      return;
+    }
+    const lfHash = this.lfHash;
+    let start = 0;
+    if (this.pendingCR) {
+      this.pendingCR = false;
+      if (chunk.length > 0 && chunk[0] === LF) {
+        // The loop below counts this LF as bare; it closes a CRLF split across chunks.
+        this.crlf++;
+        this.lf--;
+      } else lfHash.update(Buffer.of(CR));
+    }
+    let i = chunk.indexOf(LF);
+    while (i !== -1) {
+      if (i > 0 && chunk[i - 1] === CR) {
+        this.crlf++;
+        lfHash.update(chunk.subarray(start, i - 1));
+        start = i;
+      } else this.lf++;
+      i = chunk.indexOf(LF, i + 1);
+    }
+    if (chunk.length > start && chunk[chunk.length - 1] === CR) {
+      lfHash.update(chunk.subarray(start, chunk.length - 1));
+      this.pendingCR = true;
+    } else lfHash.update(chunk.subarray(start));
+  }
+
+  finish(): ContentFacts {
+    const sha256 = this.hash.digest('hex');
+    if (!this.text) return { sha256, text: false };
+    if (this.pendingCR) this.lfHash!.update(Buffer.of(CR));
+    const lineEndings: LineEndings =
+      this.crlf === 0 && this.lf === 0 ? 'none' : this.crlf === 0 ? 'lf' : this.lf === 0 ? 'crlf' : 'mixed';
+    const facts: ContentFacts = { sha256, text: true, lineEndings };
+    if (this.crlf > 0) facts.lfSha256 = this.lfHash!.digest('hex');
+    const secrets = this.secrets?.finish();
+    if (secrets) facts.secrets = secrets;
+    return facts;
+  }
+}

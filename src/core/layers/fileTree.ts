@@ -1,0 +1,176 @@
+import { posix } from 'node:path';
+import { contentOf, type FileEntry } from '../image/model';
+
+/** A file of the merged filesystem, with the layer that last wrote it. */
+export interface MergedEntry extends FileEntry {
+  layer: number;
+}
+
+interface Node {
+  entry?: MergedEntry;
+  children?: Map<string, Node>;
+}
+
+/** Symlink hops allowed when resolving, as Linux's MAXSYMLINKS. */
+const MAX_HOPS = 40;
+
+/**
+ * The filesystem an image presents: its layers applied in order, whiteouts
+ * and opaque directories honoured (as overlayfs does). A trie, so deleting a
+ * directory deletes its subtree in one step.
+ */
+export class FileTree {
+  private readonly root: Node = { children: new Map() };
+  private count = 0;
+
+  static merge(indexes: readonly FileEntry[][]): FileTree {
+    const tree = new FileTree();
+    indexes.forEach((entries, layer) => tree.apply(entries, layer));
+    return tree;
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  private apply(entries: readonly FileEntry[], layer: number): void {
+    // Markers hide what lower layers had; they never hide this layer's own entries.
+    for (const e of entries) {
+      if (e.type === 'opaque') {
+        const n = this.find(e.path);
+        if (n?.children) {
+          this.count -= countBelow(n);
+          n.children.clear();
+        }
+      } else if (e.type === 'whiteout') {
+        const parent = this.find(posix.dirname(e.path));
+        const child = parent?.children?.get(posix.basename(e.path));
+        if (child) {
+          this.count -= countBelow(child) + (child.entry ? 1 : 0);
+          parent!.children!.delete(posix.basename(e.path));
+        }
+      }
+    }
+    for (const e of entries) {
+      if (e.type === 'opaque' || e.type === 'whiteout') continue;
+      const n = this.ensure(e.path);
+      if (!n.entry) this.count++;
+      if (e.type !== 'dir' && n.children?.size) {
+        // A file replacing a directory hides everything that was below it.
+        this.count -= countBelow(n);
+        n.children.clear();
+      }
+      const merged: MergedEntry = { ...e, layer };
+      if (e.type === 'hardlink' && merged.sha256 === undefined && e.linkTarget) {
+        const target = this.get(e.linkTarget);
+        if (target) Object.assign(merged, { ...contentOf(target), offset: merged.offset });
+      }
+      n.entry = merged;
+    }
+  }
+
+  get(path: string): MergedEntry | undefined {
+    return this.find(path)?.entry;
+  }
+
+  has(path: string): boolean {
+    return path === '/' || this.find(path) !== undefined;
+  }
+
+  /** Direct children of a directory, sorted by name; undefined when `dir` is not there. */
+  list(dir: string): MergedEntry[] | undefined {
+    const n = this.find(dir);
+    if (!n) return undefined;
+    const out: MergedEntry[] = [];
+    for (const name of [...(n.children?.keys() ?? [])].sort()) {
+      const c = n.children!.get(name)!;
+      out.push(c.entry ?? implicitDir(posix.join(dir, name)));
+    }
+    return out;
+  }
+
+  /** Every entry, depth-first in path order. */
+  *entries(): IterableIterator<MergedEntry> {
+    function* walk(n: Node, path: string): IterableIterator<MergedEntry> {
+      if (!n.children) return;
+      for (const name of [...n.children.keys()].sort()) {
+        const c = n.children.get(name)!;
+        const p = path === '/' ? `/${name}` : `${path}/${name}`;
+        yield c.entry ?? implicitDir(p);
+        yield* walk(c, p);
+      }
+    }
+    yield* walk(this.root, '/');
+  }
+
+  /**
+   * Follows symlinks the way the kernel does inside the container: absolute
+   * targets and `..` at the root stay inside the image. Returns the final
+   * path and entry, or undefined for a dangling link or a loop.
+   */
+  resolve(path: string): { path: string; entry: MergedEntry } | undefined {
+    let hops = 0;
+    const walk = (p: string): string | undefined => {
+      const parts = p.split('/').filter(Boolean);
+      let cur = '/';
+      for (let i = 0; i < parts.length; i++) {
+        const part = parts[i];
+        if (part === '.') continue;
+        if (part === '..') {
+          cur = posix.dirname(cur);
+          continue;
+        }
+        const next = cur === '/' ? `/${part}` : `${cur}/${part}`;
+        const e = this.get(next);
+        if (e?.type === 'symlink' && e.linkTarget !== undefined) {
+          if (++hops > MAX_HOPS) return undefined;
+          const base = e.linkTarget.startsWith('/') ? e.linkTarget : posix.join(cur, e.linkTarget);
+          const resolved = walk(posix.normalize('/' + base));
+          if (resolved === undefined) return undefined;
+          cur = resolved;
+        } else {
+          if (!this.has(next)) return undefined;
+          cur = next;
+        }
+      }
+      return cur;
+    };
+    const final = walk(path);
+    if (final === undefined) return undefined;
+    const entry = final === '/' ? implicitDir('/') : this.get(final) ?? (this.has(final) ? implicitDir(final) : undefined);
+    return entry && { path: final, entry };
+  }
+
+  private find(path: string): Node | undefined {
+    let n: Node | undefined = this.root;
+    for (const part of path.split('/')) {
+      if (!part) continue;
+      n = n.children?.get(part);
+      if (!n) return undefined;
+    }
+    return n;
+  }
+
+  private ensure(path: string): Node {
+    let n = this.root;
+    for (const part of path.split('/')) {
+      if (!part) continue;
+      n.children ??= new Map();
+      let c = n.children.get(part);
+      if (!c) n.children.set(part, (c = {}));
+      n = c;
+    }
+    return n;
+  }
+}
+
+function countBelow(n: Node): number {
+  let c = 0;
+  for (const child of n.children?.values() ?? []) c += (child.entry ? 1 : 0) + countBelow(child);
+  return c;
+}
+
+/** Layers may add a/b/c without an entry for a/b; such directories exist all the same. */
+function implicitDir(path: string): MergedEntry {
+  return { path, type: 'dir', mode: 0o755, uid: 0, gid: 0, size: 0, layer: -1 };
+}

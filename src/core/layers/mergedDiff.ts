@@ -1,0 +1,120 @@
+import { contentOf, type FileEntry } from '../image/model';
+
+/** One layer's entries by path, with its deletion markers apart. */
+export interface LayerView {
+  files: Map<string, FileEntry>;
+  whiteouts: Set<string>;
+  opaques: Set<string>;
+}
+
+function view(entries: readonly FileEntry[]): LayerView {
+  const v: LayerView = { files: new Map(), whiteouts: new Set(), opaques: new Set() };
+  for (const e of entries) {
+    if (e.type === 'whiteout') v.whiteouts.add(e.path);
+    else if (e.type === 'opaque') v.opaques.add(e.path);
+    else v.files.set(e.path, e);
+  }
+  return v;
+}
+
+function ancestors(p: string): string[] {
+  const out: string[] = [];
+  for (let i = p.indexOf('/', 1); i !== -1; i = p.indexOf('/', i + 1)) out.push(p.slice(0, i));
+  return out;
+}
+
+/**
+ * Answers "what is at this path in the merged filesystem" by looking down
+ * the layers, the way overlayfs does, without merging the whole image.
+ */
+export class MergedLookup {
+  private readonly views: LayerView[];
+
+  /** `shared` lets two images reuse the views of the layers they share (keyed by diffID). */
+  constructor(indexes: readonly FileEntry[][], diffIds?: readonly string[], shared?: Map<string, LayerView>) {
+    this.views = indexes.map((entries, i) => {
+      const key = diffIds?.[i];
+      let v = key ? shared?.get(key) : undefined;
+      if (!v) {
+        v = view(entries);
+        if (key) shared?.set(key, v);
+      }
+      return v;
+    });
+  }
+
+  /** The layer views, for a caller that scans several lookups' layers once each. */
+  get layerViews(): readonly LayerView[] {
+    return this.views;
+  }
+
+  /** The entry visible at `p` and its layer, looking only at layers below `below` (default: all). */
+  get(p: string, below = this.views.length): { entry: FileEntry; layer: number } | undefined {
+    const up = ancestors(p);
+    for (let l = below - 1; l >= 0; l--) {
+      const v = this.views[l];
+      const e = v.files.get(p);
+      if (e) {
+        if (e.type === 'hardlink' && e.sha256 === undefined && e.linkTarget) {
+          // A hardlink to a file of a lower layer carries no content facts of its own.
+          const t = this.get(e.linkTarget, l + 1);
+          // Offsets point into one layer tar: a target in another layer lends its content facts, not its offset.
+          if (t) return { entry: { ...e, ...contentOf(t.entry), offset: e.offset }, layer: l };
+        }
+        return { entry: e, layer: l };
+      }
+      if (v.whiteouts.has(p)) return undefined;
+      for (const a of up) {
+        // Deleted, replaced by a non-directory, or hidden below an opaque directory in this layer.
+        if (v.whiteouts.has(a) || v.opaques.has(a)) return undefined;
+        const ae = v.files.get(a);
+        if (ae && ae.type !== 'dir') return undefined;
+      }
+    }
+    return undefined;
+  }
+
+}
+
+/** Paths below any of `roots` that any of the layers mention (candidates; get() decides what is visible). */
+function below(views: Iterable<LayerView>, roots: ReadonlySet<string>, into: Set<string>): void {
+  const under = (p: string) => {
+    for (let i = p.lastIndexOf('/'); i > 0; i = p.lastIndexOf('/', i - 1)) if (roots.has(p.slice(0, i))) return true;
+    return false;
+  };
+  for (const v of views) {
+    for (const p of v.files.keys()) if (under(p)) into.add(p);
+    for (const p of v.whiteouts) if (under(p)) into.add(p);
+  }
+}
+
+/**
+ * The paths whose merged state can differ between two images: everything
+ * the differing layers mention, plus — where a differing layer deletes or
+ * replaces a directory — everything below it. Paths only identical layers
+ * touch are the same on both sides (the alignment keeps identical layers in
+ * order), so a 1 GB pair that differs in two layers costs two layers of work.
+ */
+export function candidatePaths(
+  a: MergedLookup,
+  b: MergedLookup,
+  differing: Array<{ image: 'a' | 'b'; layer: number; entries: readonly FileEntry[] }>,
+): Set<string> {
+  const paths = new Set<string>();
+  const roots = new Set<string>();
+  for (const d of differing) {
+    const self = d.image === 'a' ? a : b;
+    for (const e of d.entries) {
+      paths.add(e.path);
+      if (e.type === 'opaque') roots.add(e.path);
+      else if (e.type === 'whiteout' || e.type !== 'dir') {
+        // Only a directory that was there before has a subtree to lose.
+        if (self.get(e.path, d.layer)?.entry.type === 'dir') roots.add(e.path);
+      }
+    }
+  }
+  // A subtree present on one side only is either mentioned by a differing layer
+  // (already a candidate) or hidden on the other side by one of the roots.
+  if (roots.size) below(new Set([...a.layerViews, ...b.layerViews]), roots, paths);
+  return paths;
+}

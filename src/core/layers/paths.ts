@@ -1,0 +1,51 @@
+import { posix } from 'node:path';
+import { CompareError } from '../util/errors';
+
+/**
+ * Turns a tar entry name into a normalised relative path ("etc/passwd"),
+ * rejecting the names a hostile archive uses to escape: absolute paths,
+ * `..` components and NUL bytes. "" is the archive root.
+ */
+export function safeRelativeName(name: string, where: string): string {
+  if (name.includes('\0')) throw hostile(where, name, 'contains a NUL byte');
+  if (name.startsWith('/')) throw hostile(where, name, 'is an absolute path');
+  const parts: string[] = [];
+  for (const part of name.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') throw hostile(where, name, 'climbs out with ".."');
+    parts.push(part);
+  }
+  return parts.join('/');
+}
+
+/** A layer entry name as an absolute image path ("/etc/passwd"; "/" for the root). */
+export function layerPath(name: string, where: string): string {
+  return '/' + safeRelativeName(name, where);
+}
+
+/**
+ * True when a symlink at `linkPath` pointing to `target` would resolve above
+ * the root of its tree. Absolute targets are resolved inside the image (as
+ * the kernel does in a container), so only relative ones can escape.
+ */
+export function symlinkEscapes(linkPath: string, target: string): boolean {
+  if (target.startsWith('/')) return false;
+  let depth = posix.dirname(linkPath).split('/').filter(Boolean).length;
+  for (const part of target.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') {
+      depth--;
+      if (depth < 0) return true;
+    } else depth++;
+  }
+  return false;
+}
+
+export function hostile(where: string, name: string, why: string): CompareError {
+  return new CompareError('hostileArchive', `${where}: entry "${printable(name)}" ${why}; refusing to read this archive`);
+}
+
+/** Entry names come from untrusted archives: keep control characters out of messages. */
+export function printable(s: string): string {
+  return s.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}

@@ -1,0 +1,154 @@
+/**
+ * The whole analysis of two images (or an image and a snapshot): the
+ * comparison, the package diff, each side's leftovers and the ranked
+ * findings, as one report. The CLI's `diff` and `run` call it; so can the
+ * extension, for the same JSON and Markdown.
+ */
+import type { Cache } from '../layers/cache';
+import { compareImages, ignoreMatcher, type Comparison } from '../diff/compare';
+import { throwIfAborted } from '../util/errors';
+import { readFileBytes } from '../layers/files';
+import { rankFindings, type FindingInput } from '../findings/findings';
+import { findLeftovers, type LayerFind, type Leftover } from '../findings/leftovers';
+import { MergedLookup, type LayerView } from '../layers/mergedDiff';
+import type { ImageModel } from '../image/model';
+import { diffPackages, ECOSYSTEMS, packageFiles, readPackages, type Ecosystem, type PackageSet } from '../packages/packages';
+import { toReport, type DiffReport, type ReportPackages } from './report';
+import type { RunReport, Side } from '../run/runModel';
+import { modelFromSnapshot, snapshotOf, type Snapshot } from './snapshot';
+
+/** One side: an indexed image, or a snapshot read from a file (`file`: how the user named it). */
+export type AnalysisSide = { model: ImageModel } | { snapshot: Snapshot; file: string };
+
+export interface ReadBytesOptions {
+  cache: Cache;
+  /**
+   * Brings these layers' bytes into the cache (the CLI: loadImages with
+   * needLayerBytes). Without it, a layer whose bytes left the cache makes
+   * its package files problems, not reads.
+   */
+  fetchLayers?: (diffIds: string[]) => Promise<void>;
+  signal?: AbortSignal;
+  /** Where sql.js' wasm is, when a bundle moved it (rpmdb.ts). */
+  sqlWasmPath?: string;
+}
+
+export interface AnalyzeOptions extends Omit<ReadBytesOptions, 'fetchLayers'> {
+  ignore?: readonly string[];
+  fetchLayers?: (side: Side, diffIds: string[]) => Promise<void>;
+  /** A side-by-side run of the two images: its findings are ranked with the static ones. */
+  run?: RunReport;
+}
+
+export interface Analysis {
+  comparison: Comparison;
+  /** toReport's document with findings, packages and leftovers. */
+  report: DiffReport;
+}
+
+/**
+ * The installed packages of an image, reading only the package metadata
+ * files (of `kinds`), after making sure the layers that hold them are in
+ * the cache's byte store.
+ */
+export async function readImagePackages(image: ImageModel, kinds: readonly Ecosystem[], opts: ReadBytesOptions): Promise<PackageSet> {
+  if (!kinds.length) return { ecosystems: [], problems: [] };
+  const layers = new Set(packageFiles(image, kinds).map((f) => image.layers[f.file.layer].diffId));
+  const missing = [...layers].filter((d) => !opts.cache.layers.has(d));
+  // A store that keeps no bytes (--cache-size 0) would drop them again: no point exporting for them.
+  if (missing.length && opts.fetchLayers && opts.cache.layers.maxBytes > 0) await opts.fetchLayers(missing);
+  throwIfAborted(opts.signal);
+  return readPackages(image, (f) => readFileBytes(opts.cache, image, f), { kinds, signal: opts.signal, sqlWasmPath: opts.sqlWasmPath });
+}
+
+/** Everything `container-compare snapshot` records of an image: packages read from its files, leftovers from its layers. */
+export async function takeSnapshot(image: ImageModel, opts: ReadBytesOptions): Promise<Snapshot> {
+  const packages = await readImagePackages(image, ECOSYSTEMS, opts);
+  return snapshotOf(image, { packages, leftovers: findLeftovers(image) });
+}
+
+/** Package metadata files by ecosystem: path → sha256, from the indexes alone (`shared`: layer views both images reuse). */
+function dbFiles(m: ImageModel, shared: Map<string, LayerView>): Map<Ecosystem, Map<string, string | undefined>> {
+  const out = new Map<Ecosystem, Map<string, string | undefined>>();
+  const lookup = new MergedLookup(m.indexes, m.layers.map((l) => l.diffId), shared);
+  for (const f of packageFiles(m, ECOSYSTEMS, lookup)) {
+    let files = out.get(f.kind);
+    if (!files) out.set(f.kind, (files = new Map()));
+    files.set(f.file.path, f.file.entry.sha256);
+  }
+  return out;
+}
+
+function sameFiles(x: Map<string, string | undefined> | undefined, y: Map<string, string | undefined> | undefined): boolean {
+  if (!x || !y || x.size !== y.size) return false;
+  for (const [p, h] of x) if (h === undefined || y.get(p) !== h) return false;
+  return true;
+}
+
+const only = (set: PackageSet, kinds: ReadonlySet<Ecosystem>): PackageSet => ({
+  ecosystems: set.ecosystems.filter((e) => kinds.has(e.kind)),
+  problems: set.problems.filter((p) => kinds.has(p.kind)),
+});
+
+/**
+ * The package diff, reading as little as possible: an ecosystem whose
+ * database files have the same paths and sha256 on both sides cannot
+ * differ and is not read; the others are read (a snapshot side has its
+ * packages already).
+ */
+async function comparePackages(sides: Record<Side, AnalysisSide>, models: Record<Side, ImageModel>, opts: AnalyzeOptions): Promise<ReportPackages> {
+  const shared = new Map<string, LayerView>();
+  const fa = dbFiles(models.a, shared);
+  const fb = dbFiles(models.b, shared);
+  const present = ECOSYSTEMS.filter((k) => fa.has(k) || fb.has(k));
+  const changed = new Set(present.filter((k) => !sameFiles(fa.get(k), fb.get(k))));
+  const sets = {} as Record<Side, PackageSet>;
+  for (const s of ['a', 'b'] as const) {
+    const side = sides[s];
+    sets[s] =
+      'snapshot' in side
+        ? only(side.snapshot.packages, changed)
+        : await readImagePackages(side.model, [...changed], { ...opts, fetchLayers: opts.fetchLayers && ((d) => opts.fetchLayers!(s, d)) });
+  }
+  const diff = diffPackages(sets.a, sets.b);
+  const ecosystems: ReportPackages['ecosystems'] = present.map((kind) => diff.ecosystems.find((e) => e.kind === kind) ?? { kind, added: [], removed: [], changed: [], ...(changed.has(kind) ? {} : { identical: true as const }) });
+  return { ecosystems, problems: [...sets.a.problems.map((p) => ({ ...p, side: 'a' as const })), ...sets.b.problems.map((p) => ({ ...p, side: 'b' as const }))] };
+}
+
+/**
+ * Compares two sides and analyses the result. Two images compare as they
+ * always do; when a snapshot is involved, both sides are compared in the
+ * snapshot's form (merged files, layer by layer what each contributes),
+ * so that the image and the baseline mean the same.
+ */
+export async function analyzePair(a: AnalysisSide, b: AnalysisSide, opts: AnalyzeOptions): Promise<Analysis> {
+  const sides = { a, b };
+  const snapshots = 'snapshot' in a || 'snapshot' in b;
+  const model = (s: AnalysisSide): ImageModel => ('snapshot' in s ? modelFromSnapshot(s.snapshot, s.file) : snapshots ? modelFromSnapshot(snapshotOf(s.model)) : s.model);
+  const models = { a: model(a), b: model(b) };
+  const comparison = compareImages(models.a, models.b, { ignore: opts.ignore, fullMerge: snapshots });
+  const base = toReport(comparison);
+  const packages = await comparePackages(sides, models, opts);
+  const ignored = ignoreMatcher(opts.ignore ?? []);
+  const perLayer = new Map<string, LayerFind[]>();
+  const leftoversOf = (s: AnalysisSide): Leftover[] => ('snapshot' in s ? s.snapshot.leftovers : findLeftovers(s.model, perLayer)).filter((l) => !ignored(l.path));
+  const report = withAnalysis(base, { packages, leftovers: { a: leftoversOf(a), b: leftoversOf(b) } });
+  return { comparison, report: rankWith(report, { a: models.a.config, b: models.b.config }, opts.run) };
+}
+
+/**
+ * The report with its findings ranked again, with a run's (or without):
+ * what a side-by-side run adds to a comparison already made, without
+ * comparing, reading packages or looking for leftovers again.
+ */
+export function rankWith(report: DiffReport, configs: FindingInput['configs'], run?: RunReport): DiffReport {
+  return withAnalysis({ ...report, findings: rankFindings({ report, configs, run }) }, {});
+}
+
+/** The report with the analysis in reading order: findings right after the two images. */
+function withAnalysis(r: DiffReport, extra: Pick<Partial<DiffReport>, 'packages' | 'leftovers'>): DiffReport {
+  const { schemaVersion, a, b, findings, summary, layers, files, config, ignored } = r;
+  const packages = extra.packages ?? r.packages;
+  const leftovers = extra.leftovers ?? r.leftovers;
+  return { schemaVersion, a, b, ...(findings ? { findings } : {}), summary, layers, files, config, ...(packages ? { packages } : {}), ...(leftovers ? { leftovers } : {}), ignored };
+}

@@ -1,0 +1,364 @@
+import { createReadStream } from 'node:fs';
+import { readFile, realpath, stat } from 'node:fs/promises';
+import { join, posix, relative, sep } from 'node:path';
+import { Readable, Transform, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import * as tar from 'tar-stream';
+import type { Cache, LayerWriter } from '../layers/cache';
+import { CompareError, messageOf, throwIfAborted } from '../util/errors';
+import { ABSURD_ENTRY_SIZE } from '../layers/layerIndexer';
+import { decoderStream, processLayer, sniff, type ProcessedLayer } from '../layers/layerProcessor';
+import { readLayout, type LayoutImage, type Platform } from '../image/layout';
+import { hostile, safeRelativeName } from '../layers/paths';
+
+/** Small files (manifests, configs, indexes) are kept in memory; no real one comes near this. */
+const MAX_METADATA = 16 * 2 ** 20;
+
+export interface ReadOptions {
+  /** How the archive is named in messages. */
+  where: string;
+  platform: Platform;
+  cache: Cache;
+  signal?: AbortSignal;
+  /** Layers (by diffID) whose bytes must end up in the layer store even if already indexed. */
+  needBytes?: ReadonlySet<string>;
+  /** Bytes of the archive read so far. */
+  onProgress?: (bytes: number) => void;
+  /**
+   * The archive is the daemon's own export: take each layer's diffID from the
+   * image config instead of hashing every layer again (a file from elsewhere
+   * is always verified).
+   */
+  trustDiffIds?: boolean;
+}
+
+export interface ArchiveContents {
+  images: LayoutImage[];
+  /** Layers indexed during this read, by diffID. Layers absent here were already in the cache. */
+  indexed: Map<string, ProcessedLayer>;
+}
+
+/** Whether a blob of known digest can be skipped: its index is cached and its bytes are not needed. */
+async function alreadyIndexed(digest: string | undefined, opts: ReadOptions): Promise<boolean> {
+  if (!digest) return false;
+  const diffId = await opts.cache.diffIdOfBlob(digest);
+  return !!diffId && indexUsable(diffId, opts);
+}
+
+/** The cached index of `diffId` serves this read: it exists, and the layer's bytes are there if they are needed. */
+function indexUsable(diffId: string, opts: ReadOptions): boolean {
+  return opts.cache.hasIndex(diffId) && !(opts.needBytes?.has(diffId) && !opts.cache.layers.has(diffId));
+}
+
+/** Records a freshly read layer in the cache: its file index, and for a compressed blob which diffID it holds. */
+async function remember(cache: Cache, layer: ProcessedLayer): Promise<void> {
+  await cache.writeIndex({ diffId: layer.diffId, size: layer.size, entries: layer.entries });
+  if (layer.compression !== 'none') await cache.rememberBlob(layer.digest, layer.diffId);
+}
+
+/**
+ * Reads a docker-save / oci-archive tar (or a daemon export) in one pass:
+ * layers are indexed as they stream past, small JSON files are kept, and the
+ * layout is resolved at the end (docker save writes manifest.json last).
+ * Gzip-compressed archives (`docker save | gzip`) are read the same way.
+ */
+export async function readArchiveStream(input: Readable, opts: ReadOptions): Promise<ArchiveContents> {
+  const { where } = opts;
+  const small = new Map<string, Buffer>();
+  const links = new Map<string, string>();
+  const byPath = new Map<string, ProcessedLayer>();
+  // With trustDiffIds: layers read but not yet named, their bytes waiting for a diffID to be committed under.
+  const pending = new Map<string, { layer: ProcessedLayer; writer: LayerWriter }>();
+  const unreadable = new Map<string, string>();
+  const extract = tar.extract();
+  let bytes = 0;
+  // The entry being read: on failure, wait for it to clean up (abort its layer write) before reporting.
+  let current: Promise<void> = Promise.resolve();
+  // The first problem found in an entry explains the failure better than the stream error it causes.
+  let entryError: unknown;
+
+  extract.on('entry', (header, stream, next) => {
+    // A destroyed extract destroys its current entry with the same error, which is reported once, below.
+    stream.on('error', () => undefined);
+    current = onEntry(header, stream as unknown as Readable);
+    current.then(
+      () => next(),
+      (e) => {
+        entryError ??= e;
+        stream.resume();
+        extract.destroy(e);
+      },
+    );
+  });
+  const sink = new Writable({
+    write(chunk: Buffer, _e, cb) {
+      if (extract.write(chunk)) cb();
+      else extract.once('drain', () => cb());
+    },
+    final(cb) {
+      extract.once('finish', () => cb());
+      extract.once('error', (e: Error) => cb(e));
+      (extract as unknown as { end(): void }).end();
+    },
+    destroy(err, cb) {
+      extract.destroy(err ?? undefined);
+      cb(err);
+    },
+  });
+  // The extract fails on its own (bad header, an entry we refused): fail the pipeline with it.
+  extract.on('error', (e: Error) => sink.destroy(e));
+
+  async function onEntry(header: tar.Header, stream: Readable): Promise<void> {
+    throwIfAborted(opts.signal);
+    const name = header.name ?? '';
+    const path = safeRelativeName(name, where);
+    const size = header.size ?? 0;
+    if (size > ABSURD_ENTRY_SIZE || size < 0) throw hostile(where, name, `claims an absurd size (${size} bytes)`);
+    if (header.type === 'symlink' || header.type === 'link') {
+      const target = header.type === 'symlink' ? posix.join(posix.dirname(path), header.linkname ?? '') : posix.normalize(header.linkname ?? '');
+      if (!header.linkname || header.linkname.startsWith('/') || target === '..' || target.startsWith('../')) {
+        throw hostile(where, name, `links to "${header.linkname}", outside the archive`);
+      }
+      links.set(path, target);
+      stream.resume();
+      return;
+    }
+    if (header.type !== 'file' && header.type !== 'contiguous-file') {
+      stream.resume();
+      return;
+    }
+    const head = await peek(stream);
+    const kind = sniff(head.chunk);
+    const digest = /^blobs\/sha256\/([a-f0-9]{64})$/.exec(path)?.[1];
+    if (path.endsWith('layer.tar') || kind === 'gzip' || kind === 'zstd' || kind === 'tar') {
+      if (await alreadyIndexed(digest && `sha256:${digest}`, opts)) return drainRest(head.rest);
+      const writer = opts.cache.layers.createWriter();
+      try {
+        const layer = await processLayer(head.rest, { where: `${where}: ${path}`, writer, signal: opts.signal, diffIdLater: opts.trustDiffIds });
+        if (opts.trustDiffIds) {
+          pending.set(path, { layer, writer });
+          return;
+        }
+        await remember(opts.cache, layer);
+        byPath.set(path, layer);
+      } catch (e) {
+        // A blob that merely looked like a tar is not an error until a manifest names it as a layer.
+        if (e instanceof CompareError && e.reason === 'badArchive' && !path.endsWith('layer.tar') && kind !== 'gzip' && kind !== 'zstd') {
+          unreadable.set(path, e.message);
+          return;
+        }
+        throw e;
+      }
+      return;
+    }
+    if (size > MAX_METADATA) {
+      unreadable.set(path, `${size} bytes, neither a layer nor metadata`);
+      return drainRest(head.rest);
+    }
+    small.set(path, await collect(head.rest));
+  }
+
+  const counter = readAhead((n) => {
+    bytes += n;
+    opts.onProgress?.(bytes);
+  });
+  try {
+    await pipeline(input, counter, decoderStream(() => undefined), sink, { signal: opts.signal });
+  } catch (e) {
+    await current.catch(() => undefined);
+    await abortPending();
+    throw explainStreamError(entryError ?? e, where);
+  }
+
+  async function abortPending(): Promise<void> {
+    for (const { writer } of pending.values()) await writer.abort();
+    pending.clear();
+  }
+
+  try {
+    return await resolveContents();
+  } finally {
+    await abortPending(); // layers no image named
+  }
+
+  async function resolveContents(): Promise<ArchiveContents> {
+    const resolve = (p: string): string => {
+      for (let hops = 0; links.has(p); hops++) {
+        if (hops > 16) throw new CompareError('hostileArchive', `${where}: "${p}" is part of a link loop`);
+        p = links.get(p)!;
+      }
+      return p;
+    };
+    const images = await readLayout(async (p) => small.get(resolve(p)), where, opts.platform);
+    const indexed = new Map<string, ProcessedLayer>();
+    for (const image of images) {
+      for (const [i, blob] of image.layers.entries()) {
+        const path = resolve(blob.path);
+        const waiting = pending.get(path);
+        if (waiting) {
+          // The daemon's own export: the config's diffID names the layer (digestHex refuses a malformed one).
+          pending.delete(path);
+          const diffId = image.diffIds[i];
+          Object.assign(waiting.layer, { diffId, digest: waiting.layer.compression === 'none' ? diffId : waiting.layer.digest });
+          verify(waiting.layer, diffId, blob.digest, `${where}: ${blob.path}`);
+          await waiting.writer.commit(diffId);
+          await remember(opts.cache, waiting.layer);
+          byPath.set(path, waiting.layer);
+        }
+        let layer = byPath.get(path);
+        const buffered = small.get(path);
+        if (!layer && buffered && !opts.cache.hasIndex(image.diffIds[i])) {
+          // A tiny layer that did not look like one when it streamed past (no ustar magic).
+          layer = await processLayer(Readable.from([buffered]), { where: `${where}: ${blob.path}`, writer: opts.cache.layers.createWriter() });
+          await remember(opts.cache, layer);
+        }
+        if (layer) {
+          verify(layer, image.diffIds[i], blob.digest, `${where}: ${blob.path}`);
+          indexed.set(layer.diffId, layer);
+        } else if (!opts.cache.hasIndex(image.diffIds[i])) {
+          const why = unreadable.get(path);
+          throw new CompareError('badArchive', `${where}: layer ${i + 1} ("${blob.path}") ${why ? `cannot be read: ${why}` : 'is missing from the archive'}`);
+        }
+      }
+    }
+    return { images, indexed };
+  }
+}
+
+/**
+ * Reads an OCI image layout directory (`oci:DIR`): the index first, then only
+ * the layer blobs that are not indexed yet. Blob paths come from digests and
+ * are checked to stay inside DIR, links included.
+ */
+export async function readLayoutDir(dir: string, opts: ReadOptions): Promise<ArchiveContents> {
+  const { where } = opts;
+  const root = await realpath(dir).catch((e) => {
+    throw new CompareError('badArchive', `${where}: cannot open the directory (${messageOf(e)})`);
+  });
+  const inside = async (p: string): Promise<string | undefined> => {
+    const full = await realpath(join(root, ...p.split('/'))).catch(() => undefined);
+    if (full && relative(root, full).split(sep)[0] === '..') throw hostile(where, p, 'resolves outside the layout directory');
+    return full;
+  };
+  const images = await readLayout(
+    async (p) => {
+      const full = await inside(p);
+      if (!full) return undefined;
+      if ((await stat(full)).size > MAX_METADATA) throw new CompareError('badArchive', `${where}: ${p} is too large to be metadata`);
+      return readFile(full);
+    },
+    where,
+    opts.platform,
+  );
+  const indexed = new Map<string, ProcessedLayer>();
+  for (const image of images) {
+    for (const [i, blob] of image.layers.entries()) {
+      throwIfAborted(opts.signal);
+      const diffId = image.diffIds[i];
+      if (indexUsable(diffId, opts) || indexed.has(diffId)) continue;
+      const full = await inside(blob.path);
+      if (!full) throw new CompareError('badArchive', `${where}: layer ${i + 1} (${blob.path}) is missing`);
+      const writer = opts.cache.layers.createWriter();
+      const layer = await processLayer(createReadStream(full), { where: `${where}: ${blob.path}`, writer, signal: opts.signal });
+      verify(layer, diffId, blob.digest, `${where}: ${blob.path}`);
+      await remember(opts.cache, layer);
+      indexed.set(diffId, layer);
+    }
+  }
+  return { images, indexed };
+}
+
+function verify(layer: ProcessedLayer, diffId: string, digest: string | undefined, where: string): void {
+  if (digest && layer.digest !== digest) {
+    throw new CompareError('badArchive', `${where}: content does not match its digest (expected ${digest}, read ${layer.digest}); the archive is corrupt`);
+  }
+  if (layer.diffId !== diffId) {
+    throw new CompareError('badArchive', `${where}: uncompressed content does not match the diffID in the image config (expected ${diffId}, read ${layer.diffId}); the archive is corrupt`);
+  }
+}
+
+function explainStreamError(e: unknown, where: string): Error {
+  if (e instanceof CompareError) return e;
+  if ((e as Error)?.name === 'AbortError') return new CompareError('cancelled', 'Cancelled', { cause: e });
+  const msg = messageOf(e);
+  if (/unexpected end|premature close|aborted|ECONNRESET|socket hang up/i.test(msg)) {
+    return new CompareError('badArchive', `${where}: the archive ends early (truncated, or the sender stopped: ${msg})`, { cause: e });
+  }
+  if ((e as { code?: string }).code?.startsWith('Z_')) {
+    return new CompareError('badArchive', `${where}: the gzip data is corrupt (${msg})`, { cause: e });
+  }
+  return new CompareError('badArchive', `${where}: not a readable image archive (${msg})`, { cause: e });
+}
+
+/** Chunks handed on by readAhead: large enough that per-chunk stream overhead stops mattering. */
+const CHUNK = 1 << 20;
+/** How far reading may run ahead of indexing. */
+const READ_AHEAD = 8 << 20;
+
+/**
+ * Keeps the source (the daemon's socket, a file) draining while indexing
+ * catches up, so the exporter and the indexer work at the same time instead of
+ * taking turns through a small socket buffer; and hands on ~1 MB chunks, so
+ * the dozen stream stages behind it run a few hundred times per GB, not tens
+ * of thousands.
+ */
+function readAhead(onBytes: (n: number) => void): Transform {
+  let parts: Buffer[] = [];
+  let have = 0;
+  return new Transform({
+    writableHighWaterMark: CHUNK,
+    readableHighWaterMark: READ_AHEAD,
+    transform(chunk: Buffer, _e, cb) {
+      onBytes(chunk.length);
+      parts.push(chunk);
+      have += chunk.length;
+      if (have >= CHUNK) {
+        this.push(parts.length === 1 ? parts[0] : Buffer.concat(parts, have));
+        parts = [];
+        have = 0;
+      }
+      cb();
+    },
+    flush(cb) {
+      if (have) this.push(Buffer.concat(parts, have));
+      cb();
+    },
+  });
+}
+
+/** At least the first 512 bytes of a stream (enough to sniff), and a stream that yields everything from the start. */
+async function peek(stream: Readable): Promise<{ chunk: Buffer; rest: Readable }> {
+  const it = stream[Symbol.asyncIterator]();
+  const parts: Buffer[] = [];
+  let have = 0;
+  let ended = false;
+  while (have < 512) {
+    const n = await it.next();
+    if (n.done) {
+      ended = true;
+      break;
+    }
+    parts.push(n.value as Buffer);
+    have += (n.value as Buffer).length;
+  }
+  const chunk = Buffer.concat(parts);
+  const rest = Readable.from(
+    (async function* () {
+      if (chunk.length) yield chunk;
+      if (ended) return;
+      for (let n = await it.next(); !n.done; n = await it.next()) yield n.value as Buffer;
+    })(),
+    { objectMode: false },
+  );
+  return { chunk, rest };
+}
+
+async function drainRest(s: Readable): Promise<void> {
+  for await (const _ of s) void _;
+}
+
+async function collect(s: Readable): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const c of s) parts.push(c as Buffer);
+  return Buffer.concat(parts);
+}
