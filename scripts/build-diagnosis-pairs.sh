@@ -82,8 +82,9 @@ prepare_crlfok() { if [ "$1" = b ]; then to_crlf "$2/README.txt"; to_crlf "$2/da
 
 # build TAG CONTEXT BUILDER: full output to a log, shown only on failure.
 build() {
-  local tag=$1 ctx=$2 builder=$3 out
+  local tag=$1 ctx=$2 builder=$3 out old
   out=$WORK/build-${tag//[\/:]/_}.log
+  old=$(docker image inspect --format '{{.Id}}' "$tag" 2>/dev/null || true)
   local -a cmd
   if [ "$builder" = buildkit ]; then
     cmd=(env DOCKER_BUILDKIT=1 "$BK_DOCKER" build --progress=plain)
@@ -95,6 +96,10 @@ build() {
     die "docker build of $tag ($builder) failed"
   fi
   log "$tag $builder $(docker image inspect --format '{{.Id}}' "$tag" | cut -c8-19)"
+  # A FORCE rebuild leaves the previous image untagged: drop it if nothing else uses it.
+  if [ -n "$old" ] && [ -z "$(docker image inspect --format '{{join .RepoTags ""}}' "$old" 2>/dev/null)" ]; then
+    docker rmi "$old" >/dev/null 2>&1 || true
+  fi
 }
 
 image_present() { docker image inspect "$1" >/dev/null 2>&1; }
