@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# Builds the diagnosis pairs: image pairs made the way users make them, to test
+# the findings on more than the pinned fixtures of build-fixtures.sh.
+#
+#   scripts/build-diagnosis-pairs.sh [CASE...]      (default: all)
+#   FORCE=1 scripts/build-diagnosis-pairs.sh ...    rebuild pairs that exist
+#
+# CASE: timestamps timestamps-bk timestamps-mixed execbit execbit-bk crlfrun
+#       perm missingfile modesok crlfok
+# Each case is cc-diag/CASE:a and cc-diag/CASE:b, built from ONE Dockerfile
+# under test/fixtures/diagnosis/ (see the comment at its top, and the README
+# there): only the build context or the build time differs, as when a laptop
+# and a CI runner build the same repository. Unlike build-fixtures.sh, nothing
+# is pinned:
+#   - every context is a fresh temp copy: its files get the copy's time, as a
+#     checkout does (no touch to a fixed date), and every mode is set
+#     explicitly (git keeps only 0644/0755; checkouts obey the umask);
+#   - A is built first, B at least 2 s later from a newly staged copy, both
+#     with --no-cache, so every RUN re-runs and stamps new mtimes;
+#   - the builder is per case: classic (DOCKER_BUILDKIT=0) or BuildKit
+#     (DOCKER_BUILDKIT=1 with Debian's /usr/bin/docker, which has BuildKit built
+#     in; a newer CLI without buildx cannot), and for some cases A is classic
+#     and B BuildKit.
+# A pair whose two images exist is skipped (tests call this on every CI run);
+# a cold build of all the pairs takes well under a minute.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+FIXTURES=$ROOT/test/fixtures/diagnosis
+ALL=(timestamps timestamps-bk timestamps-mixed execbit execbit-bk crlfrun perm missingfile modesok crlfok)
+# Seconds between the end of A's build and the staging of B's context.
+GAP=${GAP:-2}
+# Debian's docker.io CLI: BuildKit without the buildx plugin.
+BK_DOCKER=${BK_DOCKER:-/usr/bin/docker}
+
+log() { printf 'build-diagnosis-pairs: %s\n' "$*" >&2; }
+die() { printf 'build-diagnosis-pairs: error: %s\n' "$*" >&2; exit 1; }
+
+bash "$ROOT/scripts/setup-host.sh"
+[ -x "$BK_DOCKER" ] || die "$BK_DOCKER not found (Debian's docker.io CLI, for BuildKit builds)"
+
+umask 022
+WORK=$(mktemp -d /var/tmp/cc-diag.XXXXXX)
+trap 'rm -rf "$WORK"' EXIT
+
+# case -> fixture folder and builders of A and B.
+case_dir() {
+  case $1 in
+    timestamps*) echo timestamps ;;
+    execbit*) echo execbit ;;
+    *) echo "$1" ;;
+  esac
+}
+case_builders() {
+  case $1 in
+    timestamps | execbit | perm | crlfok) echo "classic classic" ;;
+    timestamps-bk | execbit-bk | crlfrun | modesok) echo "buildkit buildkit" ;;
+    timestamps-mixed | missingfile) echo "classic buildkit" ;;
+    *) die "unknown case '$1' (known: ${ALL[*]})" ;;
+  esac
+}
+
+# stage SRC DEST: a fresh checkout of SRC (files 0644, dirs 0755, mtimes now).
+stage() {
+  rm -rf "$2"
+  cp -R "$1" "$2"
+  find "$2" -type d -exec chmod 0755 {} +
+  find "$2" -type f -exec chmod 0644 {} +
+  find "$2" -exec touch -h {} +
+}
+
+# What Git for Windows with core.autocrlf=true writes: CRLF line ends.
+to_crlf() { sed -i 's/\r*$/\r/' "$1"; }
+
+# Per-case changes of the staged context: prepare_DIR VARIANT CTX.
+prepare_execbit() { if [ "$1" = a ]; then chmod 0755 "$2/setup.sh"; fi; }
+prepare_crlfrun() { if [ "$1" = b ]; then to_crlf "$2/configure.sh"; to_crlf "$2/app.sh"; fi; }
+prepare_perm() { if [ "$1" = b ]; then chmod 0600 "$2/httpd.conf"; fi; }
+prepare_missingfile() { if [ "$1" = b ]; then rm "$2/conf/app.conf"; fi; }
+prepare_modesok() { if [ "$1" = a ]; then chmod 0755 "$2/build.sh" "$2/start.sh"; fi; }
+prepare_crlfok() { if [ "$1" = b ]; then to_crlf "$2/README.txt"; to_crlf "$2/data/cities.csv"; fi; }
+
+# build TAG CONTEXT BUILDER: full output to a log, shown only on failure.
+build() {
+  local tag=$1 ctx=$2 builder=$3 out old
+  out=$WORK/build-${tag//[\/:]/_}.log
+  old=$(docker image inspect --format '{{.Id}}' "$tag" 2>/dev/null || true)
+  local -a cmd
+  if [ "$builder" = buildkit ]; then
+    cmd=(env DOCKER_BUILDKIT=1 "$BK_DOCKER" build --progress=plain)
+  else
+    cmd=(env DOCKER_BUILDKIT=0 docker build)
+  fi
+  if ! "${cmd[@]}" --no-cache -f "$ctx/Dockerfile" -t "$tag" "$ctx" >"$out" 2>&1; then
+    tail -n 30 "$out" >&2
+    die "docker build of $tag ($builder) failed"
+  fi
+  log "$tag $builder $(docker image inspect --format '{{.Id}}' "$tag" | cut -c8-19)"
+  # A FORCE rebuild leaves the previous image untagged: drop it if nothing else uses it.
+  if [ -n "$old" ] && [ -z "$(docker image inspect --format '{{join .RepoTags ""}}' "$old" 2>/dev/null)" ]; then
+    docker rmi "$old" >/dev/null 2>&1 || true
+  fi
+}
+
+image_present() { docker image inspect "$1" >/dev/null 2>&1; }
+# in_image IMAGE CMD...: CMD run with sh -c in IMAGE, no network, removed after.
+in_image() { docker run --rm --network none --user 0 --entrypoint sh "$1" -c "$2" >/dev/null 2>&1; }
+
+# The story of each pair must hold, or the pair tests nothing: refuse it.
+check_pair() {
+  local name=$1 a=cc-diag/$1:a b=cc-diag/$1:b
+  case $(case_dir "$name") in
+    execbit)
+      in_image "$a" 'test -x /usr/local/bin/app' || fail "$name" "A has no /usr/local/bin/app"
+      in_image "$b" 'test ! -e /usr/local/bin/app' || fail "$name" "B has /usr/local/bin/app"
+      ;;
+    crlfrun)
+      in_image "$a" 'test -x /opt/app/bin/app' || fail "$name" "A has no /opt/app/bin/app"
+      in_image "$b" 'test ! -e /opt/app/bin/app && test -d "/opt/app$(printf "\r")"' || fail "$name" "B's configure.sh ran without the CR damage"
+      ;;
+    perm)
+      in_image "$b" '[ "$(stat -c %a /etc/httpd/httpd.conf)" = 600 ]' || fail "$name" "B's httpd.conf is not 0600"
+      ;;
+    missingfile)
+      in_image "$b" 'test ! -e /etc/app/app.conf' || fail "$name" "B has /etc/app/app.conf"
+      ;;
+  esac
+}
+fail() { docker rmi "cc-diag/$1:a" "cc-diag/$1:b" >/dev/null 2>&1 || true; die "cc-diag/$1: $2"; }
+
+build_pair() {
+  local name=$1 dir builders v ctx i=0
+  dir=$(case_dir "$name")
+  read -r -a builders <<<"$(case_builders "$name")"
+  if [ "${FORCE:-0}" != 1 ] && image_present "cc-diag/$name:a" && image_present "cc-diag/$name:b"; then
+    log "cc-diag/$name:a/b exist (FORCE=1 rebuilds)"
+    return
+  fi
+  for v in a b; do
+    # B: a new checkout, later; its files and its RUN outputs get later mtimes.
+    [ "$v" = a ] || sleep "$GAP"
+    ctx=$WORK/$name-$v
+    stage "$FIXTURES/$dir" "$ctx"
+    if declare -F "prepare_$dir" >/dev/null; then "prepare_$dir" "$v" "$ctx"; fi
+    build "cc-diag/$name:$v" "$ctx" "${builders[$i]}"
+    i=$((i + 1))
+  done
+  check_pair "$name"
+}
+
+names=("$@")
+[ "${#names[@]}" -gt 0 ] || names=("${ALL[@]}")
+for name in "${names[@]}"; do
+  case_builders "$name" >/dev/null
+done
+for name in "${names[@]}"; do
+  build_pair "$name"
+done
+log "done"
