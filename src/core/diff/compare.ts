@@ -1,7 +1,9 @@
 import picomatch from 'picomatch';
+import { baseLayerCount } from '../image/history';
 import { FileTree, type MergedEntry } from '../layers/fileTree';
 import { MergedLookup, candidatePaths, type LayerView } from '../layers/mergedDiff';
 import type { EntryType, FileEntry, ImageConfig, ImageModel, LayerInfo, LineEndings } from '../image/model';
+import { byPath } from '../util/text';
 
 export type LayerStatus = 'identical' | 'different' | 'onlyA' | 'onlyB';
 export type ChangeKind = 'added' | 'removed' | 'modified';
@@ -39,6 +41,8 @@ export interface LayerPair {
   status: LayerStatus;
   a?: LayerInfo;
   b?: LayerInfo;
+  /** A layer of the base image (the FROM) on either side, as far as the history tells (history.ts baseLayerCount). */
+  base?: true;
   /** For different / one-sided rows: what the layers themselves add, change or delete differently. */
   files: FileChange[];
 }
@@ -79,6 +83,9 @@ export interface CompareOptions {
 export function compareImages(a: ImageModel, b: ImageModel, opts: CompareOptions = {}): Comparison {
   const ignored = ignoreMatcher(opts.ignore ?? []);
   const rows = alignLayers(a.layers, b.layers);
+  const baseA = baseLayerCount(a.history, a.layers.length);
+  const baseB = baseLayerCount(b.history, b.layers.length);
+  for (const r of rows) if ((r.a && r.a.index < baseA) || (r.b && r.b.index < baseB)) r.base = true;
   const rowOfA = new Map<number, number>();
   const rowOfB = new Map<number, number>();
   for (const r of rows) {
@@ -235,7 +242,7 @@ export function diffEntries(ma: SideMap, mb: SideMap, ignored: (p: string) => bo
     }
   }
   for (const [key, b] of mb) if (!ma.has(key)) emit(b.path, 'added', [], undefined, b);
-  return out.sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0));
+  return out.sort(byPath);
 }
 
 function publicSide(s: FileSide & { lfSha256?: string; path?: string }): FileSide {

@@ -1,6 +1,7 @@
 import { MergedLookup, type LayerView } from '../layers/mergedDiff';
 import type { FileEntry, ImageModel, SecretKind } from '../image/model';
 import { credentialFileOf } from '../layers/secrets';
+import { byPath } from '../util/text';
 
 export type LeftoverKind =
   | 'shellHistory'
@@ -202,7 +203,7 @@ export function findLeftovers(image: ImageModel, perLayer?: Map<string, LayerFin
       out.push(found);
     }
   });
-  return out.sort((x, y) => x.layer - y.layer || (x.path < y.path ? -1 : x.path > y.path ? 1 : 0));
+  return out.sort((x, y) => x.layer - y.layer || byPath(x, y));
 }
 
 /** A leftover that holds a credential (found in its content), or is a private key by name. */

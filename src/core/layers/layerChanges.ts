@@ -1,5 +1,6 @@
 import { MergedLookup } from './mergedDiff';
 import type { FileEntry } from '../image/model';
+import { byPath } from '../util/text';
 
 export type LayerChangeKind = 'added' | 'modified' | 'deleted';
 
@@ -35,5 +36,5 @@ export function layerChanges(indexes: readonly FileEntry[][], layer: number, loo
     else if (e.type === 'dir' && before.type === 'dir' && e.mode === before.mode && e.uid === before.uid && e.gid === before.gid) continue;
     else out.push({ path: e.path, kind: 'modified', entry: e, ...was });
   }
-  return out.sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0));
+  return out.sort(byPath);
 }

@@ -14,6 +14,7 @@ import {
 } from './formats';
 import { readRpmDb } from './rpmdb';
 import { compareVersions } from './versions';
+import { byPath } from '../util/text';
 
 export type { InstalledPackage } from './formats';
 
@@ -166,7 +167,7 @@ export function layerPackageDbs(entries: readonly FileEntry[]): LayerPackageDb[]
       if (kind) out.push({ kind, path: e.path, deleted: false });
     }
   }
-  return out.sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0));
+  return out.sort(byPath);
 }
 
 /** The ecosystems whose installed packages a layer may change. */
@@ -295,7 +296,7 @@ export async function readPackages(image: ImageModel, read: ReadImageFile, opts:
     }
   }
   sources.sort((x, y) => ECOSYSTEMS.indexOf(x.kind) - ECOSYSTEMS.indexOf(y.kind) || (x.source < y.source ? -1 : x.source > y.source ? 1 : 0));
-  problems.sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0));
+  problems.sort(byPath);
   return { ecosystems: sources, problems };
 }
 

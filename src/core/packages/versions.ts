@@ -1,3 +1,4 @@
+import { compareStrings } from '../util/text';
 /**
  * Version ordering, one per package ecosystem, each as its own package
  * manager orders versions. All return <0, 0 or >0 like a sort comparator,
@@ -32,7 +33,7 @@ function compareDigits(a: string, b: string): number {
   const x = a.replace(/^0+/, '');
   const y = b.replace(/^0+/, '');
   if (x.length !== y.length) return x.length - y.length;
-  return x < y ? -1 : x > y ? 1 : 0;
+  return compareStrings(x, y);
 }
 
 // ---------------------------------------------------------------- Debian

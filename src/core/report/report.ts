@@ -2,7 +2,6 @@ import type { ChangeKind, Comparison, ConfigChange, FileChange, FileSide, LayerP
 import { REASONS } from '../diff/compare';
 import { CompareError } from '../util/errors';
 import type { Finding } from '../findings/findings';
-import { baseLayerCount, historySteps } from '../image/history';
 import { newLeftovers, type Leftover } from '../findings/leftovers';
 import type { ImageModel, LayerInfo, LineEndings } from '../image/model';
 import type { EcosystemDiff, PackageProblem } from '../packages/packages';
@@ -66,16 +65,8 @@ export interface Summary {
   config: number;
 }
 
-export interface ReportLayerSide {
-  index: number;
-  diffId: string;
-  digest?: string;
-  size: number;
-  fileCount: number;
-  createdBy: string;
-  instruction: string;
-  builder: string;
-}
+/** A layer as the JSON documents (report, snapshot) show it: what identifies it and the step that made it. */
+export type ReportLayerSide = Pick<LayerInfo, 'index' | 'diffId' | 'digest' | 'size' | 'fileCount' | 'createdBy' | 'instruction' | 'builder'>;
 
 export interface ReportLayer {
   index: number;
@@ -116,7 +107,8 @@ function imageSummary(m: ImageModel): ImageSummary {
   return { ref: m.ref, name: m.name, id: m.id, source: m.source, platform, layers: m.layers.length, size: m.layers.reduce((n, l) => n + l.size, 0) };
 }
 
-function layerSide(l: LayerInfo): ReportLayerSide {
+/** The one mapping of a layer to the JSON documents (the snapshot adds the history comment). */
+export function layerJson(l: LayerInfo): ReportLayerSide {
   const s: ReportLayerSide = { index: l.index, diffId: l.diffId, size: l.size, fileCount: l.fileCount, createdBy: l.createdBy, instruction: l.instruction, builder: l.builder };
   if (l.digest) s.digest = l.digest;
   return s;
@@ -134,16 +126,14 @@ function reportFile(f: FileChange): ReportFile {
   return { path: f.path, change: f.change, reasons: f.reasons, layer: f.layer, ...(f.a ? { a: fileSide(f.a) } : {}), ...(f.b ? { b: fileSide(f.b) } : {}) };
 }
 
-function reportLayer(p: LayerPair, baseA: number, baseB: number): ReportLayer {
+function reportLayer(p: LayerPair): ReportLayer {
   const r: ReportLayer = { index: p.index, status: p.status };
-  if ((p.a && p.a.index < baseA) || (p.b && p.b.index < baseB)) r.base = true;
-  if (p.a) r.a = layerSide(p.a);
-  if (p.b) r.b = layerSide(p.b);
+  if (p.base) r.base = true;
+  if (p.a) r.a = layerJson(p.a);
+  if (p.b) r.b = layerJson(p.b);
   if (p.status !== 'identical') r.files = p.files.map(reportFile);
   return r;
 }
-
-const baseOf = (m: ImageModel) => baseLayerCount(historySteps(m.config, m.layers.length), m.layers.length);
 
 export function toReport(c: Comparison): DiffReport {
   const layers = { identical: 0, different: 0, onlyA: 0, onlyB: 0 } as Record<LayerStatus, number>;
@@ -159,7 +149,7 @@ export function toReport(c: Comparison): DiffReport {
     a: imageSummary(c.a),
     b: imageSummary(c.b),
     summary: { layers, files, reasons, config: c.config.length },
-    layers: c.layers.map((p) => reportLayer(p, baseOf(c.a), baseOf(c.b))),
+    layers: c.layers.map(reportLayer),
     files: c.files.map(reportFile),
     config: c.config,
     ignored: c.ignored,

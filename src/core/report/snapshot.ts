@@ -20,6 +20,7 @@ import { historySteps } from '../image/history';
 import type { Leftover } from '../findings/leftovers';
 import type { Builder, EntryType, FileEntry, ImageConfig, ImageModel, LayerInfo, LineEndings, SourceKind } from '../image/model';
 import { ECOSYSTEMS, type PackageSet } from '../packages/packages';
+import { layerJson, type ReportLayerSide } from './report';
 
 export const SNAPSHOT_KIND = 'container-compare/snapshot';
 export const SNAPSHOT_VERSION = 1;
@@ -34,18 +35,8 @@ export const SNAPSHOT_COLUMNS = ['path', 'type', 'mode', 'uid', 'gid', 'size', '
  */
 export type SnapshotRow = [string, EntryType, number, number, number, number, number, (string | null)?, (LineEndings | null)?, (string | null)?, (string | null)?];
 
-export interface SnapshotLayer {
-  index: number;
-  diffId: string;
-  digest?: string;
-  /** Uncompressed size in bytes. */
-  size: number;
-  fileCount: number;
-  createdBy: string;
-  instruction: string;
-  comment?: string;
-  builder: Builder;
-}
+/** A layer as the report shows it, with its history comment (the model is rebuilt from it). */
+export type SnapshotLayer = ReportLayerSide & Pick<LayerInfo, 'comment'>;
 
 /** The document `container-compare snapshot` prints (one row per line, for readable diffs when committed). */
 export interface Snapshot {
@@ -125,12 +116,7 @@ export function snapshotOf(image: ImageModel, extras: { packages?: PackageSet; l
     snapshotVersion: SNAPSHOT_VERSION,
     image: image_,
     config: image.config,
-    layers: image.layers.map((l) => {
-      const s: SnapshotLayer = { index: l.index, diffId: l.diffId, size: l.size, fileCount: l.fileCount, createdBy: l.createdBy, instruction: l.instruction, builder: l.builder };
-      if (l.digest) s.digest = l.digest;
-      if (l.comment) s.comment = l.comment;
-      return s;
-    }),
+    layers: image.layers.map((l): SnapshotLayer => (l.comment ? { ...layerJson(l), comment: l.comment } : layerJson(l))),
     packages: extras.packages ?? { ecosystems: [], problems: [] },
     leftovers: extras.leftovers ?? [],
     files: { columns: SNAPSHOT_COLUMNS, count: rows.length, digest: rowsDigest(rows), rows },

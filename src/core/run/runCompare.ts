@@ -15,6 +15,7 @@ import type {
   SideRun,
   StreamName,
 } from './runModel';
+import { cut, list } from '../util/text';
 
 /**
  * Compares two side-by-side runs (src/docker/runner.ts) into the report the
@@ -307,8 +308,7 @@ class Findings {
 
 /** A display-safe excerpt of container text for a finding: no control characters, bounded. */
 function quote(text: string, max = 160): string {
-  const t = cleanLine(text).trim();
-  return t.length > max ? `${t.slice(0, max - 1)}…` : t;
+  return cut(cleanLine(text).trim(), max);
 }
 
 /** What an exec failure ("exec /entrypoint.sh: no such file or directory") usually means. */
@@ -488,10 +488,6 @@ const SOURCE_NAMES: Record<ModuleSource, { what: string; verb: string }> = {
   nginx: { what: 'nginx module', verb: 'built in' },
 };
 
-function list(items: readonly string[], max = 6): string {
-  return items.length <= max ? items.join(', ') : `${items.slice(0, max).join(', ')} and ${items.length - max} more`;
-}
-
 function moduleFindings(f: Findings, m: ModuleDiff): void {
   const { what, verb } = SOURCE_NAMES[m.source];
   for (const side of ['a', 'b'] as const) {
@@ -503,8 +499,8 @@ function moduleFindings(f: Findings, m: ModuleDiff): void {
       kind: 'moduleOnlyOne',
       severity: 'warning',
       side,
-      title: `${only.length === 1 ? `${what} ${only[0]} is` : `${only.length} ${what}s are`} ${verb} only in ${NAME(side)}${only.length > 1 ? `: ${list(only)}` : ''}`,
-      detail: `${m.probe.command.join(' ')} lists ${list(only)} in ${NAME(side)} but not in ${NAME(OTHER(side))}${missing}: whatever ${only.length === 1 ? 'it provides' : 'they provide'} is missing in ${NAME(OTHER(side))}.`,
+      title: `${only.length === 1 ? `${what} ${only[0]} is` : `${only.length} ${what}s are`} ${verb} only in ${NAME(side)}${only.length > 1 ? `: ${list(only, 6)}` : ''}`,
+      detail: `${m.probe.command.join(' ')} lists ${list(only, 6)} in ${NAME(side)} but not in ${NAME(OTHER(side))}${missing}: whatever ${only.length === 1 ? 'it provides' : 'they provide'} is missing in ${NAME(OTHER(side))}.`,
       evidence: { probe: m.probe.name },
     });
   }
@@ -523,8 +519,8 @@ function markerFindings(f: Findings, markers: { onlyA: string[]; onlyB: string[]
       kind: 'moduleOnlyOne',
       severity: 'warning',
       side,
-      title: `Only ${NAME(side)}'s log mentions ${list(only)}`,
-      detail: `${NAME(side)}'s startup log names ${list(only)} (module tags like [fcgid:info], versions like mod_fcgid/2.3.9) and ${NAME(OTHER(side))}'s never does: ${NAME(OTHER(side))} most likely did not load ${only.length === 1 ? 'it' : 'them'}.`,
+      title: `Only ${NAME(side)}'s log mentions ${list(only, 6)}`,
+      detail: `${NAME(side)}'s startup log names ${list(only, 6)} (module tags like [fcgid:info], versions like mod_fcgid/2.3.9) and ${NAME(OTHER(side))}'s never does: ${NAME(OTHER(side))} most likely did not load ${only.length === 1 ? 'it' : 'them'}.`,
       evidence: { logRows: evidence.slice(0, MAX_EVIDENCE_ROWS) },
     });
   }

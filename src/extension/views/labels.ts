@@ -1,4 +1,5 @@
 /** Small text helpers shared by the views. */
+import { cut } from '../../core/util/text';
 
 /** Layer numbers as the views show them: 00, 01, ... */
 export const two = (n: number): string => String(n).padStart(2, '0');
@@ -9,8 +10,7 @@ export function basename(p: string): string {
 
 /** Any text on one line, cut to what a tree row can show. */
 function oneLine(s: string, max = 120): string {
-  const t = s.replace(/\s+/g, ' ').trim();
-  return t.length > max ? t.slice(0, max - 1) + '…' : t;
+  return cut(s.replace(/\s+/g, ' ').trim(), max);
 }
 
 /**

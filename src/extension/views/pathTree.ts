@@ -1,3 +1,4 @@
+import { byPath } from '../../core/util/text';
 /** A folder of a path tree built for a view, children sorted folders first. */
 export interface PathFolder<T> {
   /** Absolute path of the folder ("/usr/local/bin"). */
@@ -40,7 +41,7 @@ export function buildPathTree<T>(entries: ReadonlyArray<{ path: string; item: T 
   }
   const finish = (f: PathFolder<T>): PathFolder<T> => {
     f.folders = f.folders.map(finish).map(compact).sort((a, b) => (a.label < b.label ? -1 : 1));
-    f.items.sort((a, b) => (a.path < b.path ? -1 : 1));
+    f.items.sort(byPath);
     return f;
   };
   return finish(root);
