@@ -12,7 +12,7 @@ import { readSnapshotRef, serializeSnapshot } from '../core/report/snapshot';
 import { parseSize } from '../core/util/units';
 import { parseReference } from '../core/image/reference';
 import { DEFAULT_RUN_OPTIONS, type RunOptions, type RunReport } from '../core/run/runModel';
-import type { Finding } from '../core/findings/findings';
+import type { Finding } from '../core/findings/finding';
 import type { ImageModel } from '../core/image/model';
 import { renderLayers, renderListing, renderMarkdown, renderText } from './format';
 import { Progress } from './progress';

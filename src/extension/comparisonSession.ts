@@ -82,7 +82,7 @@ export class ComparisonSession implements vscode.Disposable {
     this.runs.set(pairKey(refs), run);
     const c = this.currentValue;
     if (!c || pairKey(c.refs) !== pairKey(refs)) return;
-    const report = rankWith(c.report, { a: c.comparison.a.config, b: c.comparison.b.config }, run);
+    const report = rankWith(c, run);
     this.publish({ ...c, report, gate: evaluateGate(report), run });
   }
 

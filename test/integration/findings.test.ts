@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { analyzePair } from '../../src/core/report/analysis';
 import { Cache } from '../../src/core/layers/cache';
-import type { Finding } from '../../src/core/findings/findings';
+import type { Finding } from '../../src/core/findings/finding';
 import { loadImages, type LoadOptions } from '../../src/core/sources/loader';
 import type { ImageModel } from '../../src/core/image/model';
 import type { DiffReport, GateResult } from '../../src/core/report/report';

@@ -141,6 +141,12 @@ function fateAbove(views: readonly LayerView[], path: string, layer: number, isD
 }
 
 /** What one layer's own entries hold that should not ship, before looking at the layers above it. */
+/** Files that should not ship, in each image: the report's `leftovers` (never the secret values, only where they are). */
+export interface LeftoverComparison {
+  a: Leftover[];
+  b: Leftover[];
+}
+
 export interface LayerFind {
   path: string;
   kind: LeftoverKind;

@@ -419,6 +419,18 @@ export interface EcosystemDiff {
   changed: PackageChange[];
 }
 
+/** What changed in the installed packages, per ecosystem: the report's `packages`. */
+export interface PackageComparison {
+  /**
+   * Every ecosystem with a package database on either side, in ECOSYSTEMS
+   * order. `identical`: its database files have the same sha256 on both
+   * sides, so they were not read and nothing can have changed.
+   */
+  ecosystems: Array<EcosystemDiff & { identical?: true }>;
+  /** Databases that could not be read: that ecosystem's lists may be incomplete. */
+  problems: Array<PackageProblem & { side: 'a' | 'b' }>;
+}
+
 export interface PackageDiff {
   /** Every ecosystem present on either side, in ECOSYSTEMS order; lists may be empty. */
   ecosystems: EcosystemDiff[];

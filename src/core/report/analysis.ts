@@ -8,7 +8,7 @@ import type { Cache } from '../layers/cache';
 import { compareImages, ignoreMatcher, type Comparison } from '../diff/compare';
 import { throwIfAborted } from '../util/errors';
 import { readFileBytes } from '../layers/files';
-import { rankFindings, type FindingInput } from '../findings/findings';
+import { rankFindings } from '../findings/findings';
 import { findLeftovers, type LayerFind, type Leftover } from '../findings/leftovers';
 import { MergedLookup, type LayerView } from '../layers/mergedDiff';
 import type { ImageModel } from '../image/model';
@@ -133,7 +133,7 @@ export async function analyzePair(a: AnalysisSide, b: AnalysisSide, opts: Analyz
   const perLayer = new Map<string, LayerFind[]>();
   const leftoversOf = (s: AnalysisSide): Leftover[] => ('snapshot' in s ? s.snapshot.leftovers : findLeftovers(s.model, perLayer)).filter((l) => !ignored(l.path));
   const report = withAnalysis(base, { packages, leftovers: { a: leftoversOf(a), b: leftoversOf(b) } });
-  return { comparison, report: rankWith(report, { a: models.a.config, b: models.b.config }, opts.run) };
+  return { comparison, report: rankWith({ comparison, report }, opts.run) };
 }
 
 /**
@@ -141,8 +141,9 @@ export async function analyzePair(a: AnalysisSide, b: AnalysisSide, opts: Analyz
  * what a side-by-side run adds to a comparison already made, without
  * comparing, reading packages or looking for leftovers again.
  */
-export function rankWith(report: DiffReport, configs: FindingInput['configs'], run?: RunReport): DiffReport {
-  return withAnalysis({ ...report, findings: rankFindings({ report, configs, run }) }, {});
+export function rankWith({ comparison, report }: Analysis, run?: RunReport): DiffReport {
+  const findings = rankFindings({ comparison, packages: report.packages, leftovers: report.leftovers, run });
+  return withAnalysis({ ...report, findings }, {});
 }
 
 /** The report with the analysis in reading order: findings right after the two images. */

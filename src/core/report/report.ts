@@ -1,10 +1,13 @@
 import type { ChangeKind, Comparison, ConfigChange, FileChange, FileSide, LayerPair, LayerStatus, Reason } from '../diff/compare';
 import { REASONS } from '../diff/compare';
 import { CompareError } from '../util/errors';
-import type { Finding } from '../findings/findings';
-import { newLeftovers, type Leftover } from '../findings/leftovers';
+import type { Finding } from '../findings/finding';
+import { newLeftovers, type LeftoverComparison } from '../findings/leftovers';
 import type { ImageModel, LayerInfo, LineEndings } from '../image/model';
-import type { EcosystemDiff, PackageProblem } from '../packages/packages';
+import type { PackageComparison } from '../packages/packages';
+import { octal } from '../util/text';
+// TEMP until the CLI/views split lands: their imports move to util/text.
+export { octal } from '../util/text';
 import { humanSize, parseSize } from '../util/units';
 
 /**
@@ -29,23 +32,8 @@ export interface DiffReport {
   ignored: string[];
 }
 
-/** What changed in the installed packages, per ecosystem (packages.ts diffPackages). */
-export interface ReportPackages {
-  /**
-   * Every ecosystem with a package database on either side, in ECOSYSTEMS
-   * order. `identical`: its database files have the same sha256 on both
-   * sides, so they were not read and nothing can have changed.
-   */
-  ecosystems: Array<EcosystemDiff & { identical?: true }>;
-  /** Databases that could not be read: that ecosystem's lists may be incomplete. */
-  problems: Array<PackageProblem & { side: 'a' | 'b' }>;
-}
-
-/** Files that should not ship, in each image (leftovers.ts): never the secret values, only where they are. */
-export interface ReportLeftovers {
-  a: Leftover[];
-  b: Leftover[];
-}
+export type ReportPackages = PackageComparison;
+export type ReportLeftovers = LeftoverComparison;
 
 export interface ImageSummary {
   ref: string;
@@ -100,7 +88,6 @@ export interface ReportFile {
   b?: ReportFileSide;
 }
 
-export const octal = (mode: number): string => mode.toString(8).padStart(4, '0');
 
 function imageSummary(m: ImageModel): ImageSummary {
   const platform = [m.config.os, m.config.architecture, m.config.variant].filter(Boolean).join('/');

@@ -24,6 +24,9 @@ export function lowerFirst(s: string): string {
   return /^[A-Z][a-z]/.test(s) ? s[0].toLowerCase() + s.slice(1) : s;
 }
 
+/** Permission bits as people write them: "0755". */
+export const octal = (mode: number): string => mode.toString(8).padStart(4, '0');
+
 /** Code-unit order (not locale order): the same on every machine, and what sorted indexes use. */
 export const compareStrings = (x: string, y: string): number => (x < y ? -1 : x > y ? 1 : 0);
 

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { CompareError, isCompareError, messageOf } from '../../core/util/errors';
 import type { MergedEntry } from '../../core/layers/fileTree';
 import type { EntryType, FileEntry, ImageModel } from '../../core/image/model';
-import { octal } from '../../core/report/report';
+import { octal } from '../../core/util/text';
 import { humanSize } from '../../core/util/units';
 import type { EngineService } from '../engineService';
 import { withProgress } from '../progress';

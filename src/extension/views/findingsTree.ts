@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { Finding, FindingEvidence } from '../../core/findings/findings';
+import type { Finding, FindingEvidence } from '../../core/findings/finding';
 import type { ComparisonSession } from '../comparisonSession';
 import { basename, escapeMd, two } from './labels';
 

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { findingsMarkdown, mdInline } from '../../../src/cli/findingFormat';
 import { renderMarkdown, renderText } from '../../../src/cli/format';
-import type { Finding } from '../../../src/core/findings/findings';
+import type { Finding } from '../../../src/core/findings/finding';
 import type { DiffReport, GateResult } from '../../../src/core/report/report';
 
 const side = (name: string) => ({ ref: name, name, id: `sha256:${'a'.repeat(64)}`, source: 'daemon', platform: 'linux/amd64', layers: 1, size: 10 });

@@ -2,7 +2,10 @@ import { strict as assert } from 'node:assert';
 import { analyzePair } from '../../../../src/core/report/analysis';
 import type { Cache } from '../../../../src/core/layers/cache';
 import { compareImages } from '../../../../src/core/diff/compare';
-import { rankFindings, redact, sideNames, sortFindings, type Finding } from '../../../../src/core/findings/findings';
+import type { Finding } from '../../../../src/core/findings/finding';
+import { rankFindings } from '../../../../src/core/findings/findings';
+import { redact, sideNames } from '../../../../src/core/findings/phrasing';
+import { sortFindings } from '../../../../src/core/findings/rank';
 import { baseLayerCount, historySteps, instructionOf, builderOf } from '../../../../src/core/image/history';
 import type { Leftover } from '../../../../src/core/findings/leftovers';
 import type { FileEntry, ImageConfig, ImageModel } from '../../../../src/core/image/model';
@@ -60,8 +63,9 @@ async function analyse(a: ImageModel, b: ImageModel, extra: { packages?: DiffRep
     const { report } = await analyzePair({ model: a }, { model: b }, { cache: undefined as unknown as Cache, run: extra.run });
     return { report, findings: report.findings! };
   }
-  const report: DiffReport = { ...toReport(compareImages(a, b)), ...extra };
-  return { report, findings: rankFindings({ report, configs: { a: a.config, b: b.config }, run: extra.run }) };
+  const comparison = compareImages(a, b);
+  const report: DiffReport = { ...toReport(comparison), ...extra };
+  return { report, findings: rankFindings({ comparison, packages: extra.packages, leftovers: extra.leftovers, run: extra.run }) };
 }
 
 const kinds = (fs: readonly Finding[]) => fs.map((f) => f.kind);
@@ -319,7 +323,7 @@ describe('findings', () => {
   });
 
   it('names the sides by tag when both are tags of one repository', () => {
-    const s = (name: string, source = 'daemon') => ({ ref: name, name, id: '', source, platform: '', layers: 0, size: 0 });
+    const s = (name: string, source: ImageModel['source'] = 'daemon') => ({ name, source });
     assert.deepEqual(sideNames({ a: s('cc/php:laptop'), b: s('cc/php:ci') }), { a: 'laptop', b: 'ci' });
     assert.deepEqual(sideNames({ a: s('localhost:5000/app'), b: s('localhost:5000/app:2') }), { a: 'localhost:5000/app', b: 'localhost:5000/app:2' });
     assert.deepEqual(sideNames({ a: s('app:1', 'snapshot'), b: s('app:1') }), { a: 'the baseline', b: 'the new build' });

@@ -1,0 +1,42 @@
+/**
+ * Every rule, in the order they run: a rule may leave out what an earlier
+ * one explains (context.ts), so the specific ones come first.
+ */
+import type { Rule } from './context';
+import { baseImage } from './rules/base';
+import { builder } from './rules/builder';
+import { config } from './rules/config';
+import { content } from './rules/content';
+import { crlfScript } from './rules/crlfScript';
+import { entrypoint } from './rules/entrypoint';
+import { instruction } from './rules/instruction';
+import { layerOnlyOne } from './rules/layerOnlyOne';
+import { leftovers } from './rules/leftovers';
+import { lineEndings } from './rules/lineEndings';
+import { mode } from './rules/mode';
+import { owner } from './rules/owner';
+import { packages } from './rules/packages';
+import { platform } from './rules/platform';
+import { sameStep } from './rules/sameStep';
+import { symlink } from './rules/symlink';
+import { entryType } from './rules/type';
+
+export const RULES: readonly Rule[] = [
+  platform,
+  entrypoint,
+  crlfScript,
+  sameStep,
+  instruction,
+  layerOnlyOne,
+  baseImage,
+  lineEndings,
+  mode,
+  owner,
+  symlink,
+  entryType,
+  packages,
+  config,
+  builder,
+  leftovers,
+  content,
+];
