@@ -6,6 +6,7 @@ import { Decompress as ZstdDecompress } from 'fzstd';
 import { CompareError, messageOf } from '../util/errors';
 import { LayerIndexer } from './layerIndexer';
 import type { LayerWriter } from './cache';
+import type { LayoutImage } from '../image/layout';
 import type { FileEntry } from '../image/model';
 
 export type Compression = 'none' | 'gzip' | 'zstd';
@@ -19,6 +20,13 @@ export interface ProcessedLayer {
   compressedSize: number;
   size: number;
   entries: FileEntry[];
+}
+
+/** What one read of an image source (archive, layout, registry) gives: its images, and the layers it indexed. */
+export interface ArchiveContents {
+  images: LayoutImage[];
+  /** Layers indexed during this read, by diffID. Layers absent here were already in the cache. */
+  indexed: Map<string, ProcessedLayer>;
 }
 
 /** What the first bytes of a blob say it is. */

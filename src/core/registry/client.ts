@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
 import { Transform } from 'node:stream';
-import type { ArchiveContents } from '../sources/archiveReader';
 import type { Cache } from '../layers/cache';
 import { CompareError, messageOf, throwIfAborted } from '../util/errors';
-import { processLayer, type ProcessedLayer } from '../layers/layerProcessor';
+import { processLayer, type ArchiveContents, type ProcessedLayer } from '../layers/layerProcessor';
 import { readLayout, type BlobRef, type LayoutImage, type Platform } from '../image/layout';
 import { findCredentials, parseChallenges, type Challenge, type CredentialLookup } from './auth';
 import { DOCKER_HUB, formatRegistryName, type RegistryName } from '../image/registryName';

@@ -7,8 +7,8 @@ import * as tar from 'tar-stream';
 import type { Cache, LayerWriter } from '../layers/cache';
 import { CompareError, messageOf, throwIfAborted } from '../util/errors';
 import { ABSURD_ENTRY_SIZE } from '../layers/layerIndexer';
-import { decoderStream, processLayer, sniff, type ProcessedLayer } from '../layers/layerProcessor';
-import { readLayout, type LayoutImage, type Platform } from '../image/layout';
+import { decoderStream, processLayer, sniff, type ArchiveContents, type ProcessedLayer } from '../layers/layerProcessor';
+import { readLayout, type Platform } from '../image/layout';
 import { hostile, safeRelativeName } from '../layers/paths';
 
 /** Small files (manifests, configs, indexes) are kept in memory; no real one comes near this. */
@@ -30,12 +30,6 @@ export interface ReadOptions {
    * is always verified).
    */
   trustDiffIds?: boolean;
-}
-
-export interface ArchiveContents {
-  images: LayoutImage[];
-  /** Layers indexed during this read, by diffID. Layers absent here were already in the cache. */
-  indexed: Map<string, ProcessedLayer>;
 }
 
 /** Whether a blob of known digest can be skipped: its index is cached and its bytes are not needed. */

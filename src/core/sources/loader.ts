@@ -1,7 +1,8 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { readArchiveStream, readLayoutDir, type ArchiveContents } from './archiveReader';
+import type { ArchiveContents } from '../layers/layerProcessor';
+import { readArchiveStream, readLayoutDir } from './archiveReader';
 import type { Cache } from '../layers/cache';
 import type { Daemon, DaemonImage } from '../image/daemon';
 import { CompareError, messageOf, throwIfAborted } from '../util/errors';
