@@ -66,7 +66,7 @@ for (const f of ['sql-wasm.js', 'sql-wasm.wasm']) {
 }
 
 const builds = [
-  // Readable and lowered to ES2015 syntax, so that Node 6 and later can say "too old".
+  // Readable and lowered to ES2015 syntax, so that an old Node can still say "too old" (checked on 12, 18, 20.2).
   build({ ...common, minify: false, sourcemap: false, target: 'es2015', define: { __MIN_NODE__: JSON.stringify(minNode) }, entryPoints: ['src/cli/bin.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' }, plugins: [cliApart] }),
   // Its map (without the sources: 0.4 MB, not 1.2) ships so that --debug's stack traces name src/ lines.
   build({ ...common, sourcesContent: false, entryPoints: ['src/cli/index.ts'], outfile: 'dist/cliMain.js', plugins: [dockerodeApart, sqljsApart] }),
