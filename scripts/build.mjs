@@ -1,12 +1,17 @@
 // Bundles with esbuild: the CLI, the extension and its webviews (one file
 // each, no node_modules at run time), and the extension-host test suite.
+// The npm package ships the CLI's part of dist/ (package.json's `files`), the
+// .vsix the extension's (.vscodeignore).
 //
 //   node scripts/build.mjs            dist/ (what ships) and out/test/ (extension-host tests)
 //   node scripts/build.mjs --dist     dist/ only (packaging)
 import { build } from 'esbuild';
-import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+// The start-up check compares with engines.node, so the two cannot drift apart.
+const minNode = /^>=\s*(\d+\.\d+\.\d+)$/.exec(pkg.engines.node)?.[1];
+if (!minNode) throw new Error(`package.json engines.node must read ">=MAJOR.MINOR.PATCH", not "${pkg.engines.node}"`);
 const common = {
   bundle: true,
   platform: 'node',
@@ -33,6 +38,18 @@ const dockerodeApart = {
 };
 
 /**
+ * The `container-compare` command (src/cli/bin.ts) checks the Node version,
+ * then requires the CLI from its own file: a Node too old to parse the CLI
+ * still runs the check.
+ */
+const cliApart = {
+  name: 'cli-apart',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/index$/, namespace: 'file' }, (args) => (args.importer.endsWith('src/cli/bin.ts') ? { path: './cliMain.js', external: true } : undefined));
+  },
+};
+
+/**
  * sql.js (SQLite in wasm) reads rpm databases only: required on first use
  * from its own file, with its wasm beside it, so no start pays for parsing it.
  */
@@ -43,10 +60,16 @@ const sqljsApart = {
   },
 };
 mkdirSync('dist', { recursive: true });
-for (const f of ['sql-wasm.js', 'sql-wasm.wasm']) copyFileSync(`node_modules/sql.js/dist/${f}`, `dist/${f}`);
+for (const f of ['sql-wasm.js', 'sql-wasm.wasm']) {
+  copyFileSync(`node_modules/sql.js/dist/${f}`, `dist/${f}`);
+  chmodSync(`dist/${f}`, 0o644); // sql.js ships its wasm executable; it is data
+}
 
 const builds = [
-  build({ ...common, entryPoints: ['src/cli/index.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' }, plugins: [dockerodeApart, sqljsApart] }),
+  // Readable and lowered to ES2015 syntax, so that an old Node can still say "too old" (checked on 12, 18, 20.2).
+  build({ ...common, minify: false, sourcemap: false, target: 'es2015', define: { __MIN_NODE__: JSON.stringify(minNode) }, entryPoints: ['src/cli/bin.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' }, plugins: [cliApart] }),
+  // Its map (without the sources: 0.4 MB, not 1.2) ships so that --debug's stack traces name src/ lines.
+  build({ ...common, sourcesContent: false, entryPoints: ['src/cli/index.ts'], outfile: 'dist/cliMain.js', plugins: [dockerodeApart, sqljsApart] }),
   build({ ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: [...common.external, 'vscode'], plugins: [dockerodeApart, sqljsApart] }),
   build({ ...common, entryPoints: ['node_modules/dockerode/lib/docker.js'], outfile: 'dist/dockerode.js' }),
   // The panels' browser code: one ES module each, @vscode-elements (lit) bundled in.
