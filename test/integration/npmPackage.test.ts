@@ -8,7 +8,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { DiffReport } from '../../src/core/report';
+import type { DiffReport } from '../../src/core/report/report';
 import { requireImages } from '../helpers/docker';
 
 const ROOT = resolve(__dirname, '../..');
