@@ -12,7 +12,6 @@ export const MAX_EVIDENCE_FILES = 25;
 /** Paths a build writes differently every time (logs, caches, compiled bytecode): what differs there explains nothing. */
 export const NOISE = /^\/(var\/log|var\/cache|var\/tmp|tmp|root\/\.cache|var\/lib\/apt\/lists)\/|\/__pycache__\/|\.pyc$|^\/var\/lib\/dpkg\/[^/]+-old$|^\/etc\/ld\.so\.cache$|^\/var\/lib\/dpkg\/triggers\//;
 
-export const OTHER = (s: Side): Side => (s === 'a' ? 'b' : 'a');
 export const isCrlf = (s: FileSide | undefined) => s?.lineEndings === 'crlf' || s?.lineEndings === 'mixed';
 export const isFileType = (s: FileSide | undefined) => s?.type === 'file' || s?.type === 'hardlink';
 export const owner = (s: FileSide) => `${s.uid}:${s.gid}`;

@@ -5,9 +5,9 @@
 import type { Side } from '../run/runModel';
 import { lowerFirst } from '../util/text';
 import type { FindingContext } from './context';
-import { OTHER } from './evidence';
 import type { Finding } from './finding';
 import { RUN_DETAIL_KINDS, RUN_SCORES } from './scores';
+import { otherSide } from '../util/side';
 
 /** Adds the run's findings, each with the static cause it links to (when one does). */
 export function linkRun(ctx: FindingContext): void {
@@ -22,7 +22,7 @@ export function linkRun(ctx: FindingContext): void {
     if (rf.kind === 'startFailed' || rf.kind === 'exited') because = entry(rf.side);
     else if (rf.kind === 'servedAsSource' || rf.kind === 'httpStatus') because = cause(rf.side);
     // "fcgid_module is loaded only in A": B is the one missing it.
-    else if (rf.kind === 'moduleOnlyOne' && rf.side) because = cause(OTHER(rf.side));
+    else if (rf.kind === 'moduleOnlyOne' && rf.side) because = cause(otherSide(rf.side));
     if (because) {
       f.detail = `${f.detail} The likely cause: ${lowerFirst(ctx.causes.get(because) ?? because.title)}.`;
       if (because.evidence.files) f.evidence.files = because.evidence.files.slice(0, 5);

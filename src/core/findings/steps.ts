@@ -5,8 +5,9 @@ import type { Side } from '../run/runModel';
 import { list, plural } from '../util/text';
 import { mentions } from './commands';
 import type { FindingContext } from './context';
-import { crlfSide, mostNotable, NOISE, notability, OTHER } from './evidence';
+import { crlfSide, mostNotable, NOISE, notability } from './evidence';
 import type { PackageEvidence } from './finding';
+import { otherSide } from '../util/side';
 
 export interface RowEffect {
   row: LayerPair;
@@ -38,7 +39,7 @@ export function rowEffect(ctx: FindingContext, row: LayerPair): RowEffect {
  * ("8 files changed") for the detail.
  */
 export function effectText(e: RowEffect, s: Side): { text: string; rest: string; notable: FileChange[] } {
-  const missing = e.onlyIn[OTHER(s)];
+  const missing = e.onlyIn[otherSide(s)];
   const extra = e.onlyIn[s];
   const parts: Array<[string, FileChange[]]> = [];
   if (missing.length) parts.push([`${plural(missing.length, 'file')} missing`, missing]);

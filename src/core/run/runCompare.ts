@@ -15,6 +15,7 @@ import type {
   SideRun,
   StreamName,
 } from './runModel';
+import { otherSide } from '../util/side';
 import { cut, list } from '../util/text';
 
 /**
@@ -285,7 +286,6 @@ const RANK: Record<RunFinding['kind'], number> = {
 const SEVERITY: Record<FindingSeverity, number> = { error: 0, warning: 1, info: 2 };
 const SIDE_ORDER = (s: Side | undefined): number => (s === 'a' ? 0 : s === 'b' ? 1 : 2);
 const NAME = (s: Side): string => s.toUpperCase();
-const OTHER = (s: Side): Side => (s === 'a' ? 'b' : 'a');
 const MAX_EVIDENCE_ROWS = 50;
 
 class Findings {
@@ -359,13 +359,13 @@ function stateFindings(f: Findings, a: SideRun, b: SideRun, rows: readonly LogRo
     for (const side of ['a', 'b'] as const) {
       const s = runs[side];
       if (!failed(s)) continue;
-      const other = runs[OTHER(side)];
+      const other = runs[otherSide(side)];
       f.add({
         kind: 'startFailed',
         severity: 'error',
         side,
         title: `${NAME(side)} did not start: ${quote(s.state.error ?? 'no error given')}`,
-        detail: `The engine refused to start ${NAME(side)} (${NAME(OTHER(side))} ${describeState(other.state)})${hint(s.state.error)}`,
+        detail: `The engine refused to start ${NAME(side)} (${NAME(otherSide(side))} ${describeState(other.state)})${hint(s.state.error)}`,
         evidence: {},
       });
     }
@@ -378,7 +378,7 @@ function stateFindings(f: Findings, a: SideRun, b: SideRun, rows: readonly LogRo
   } else {
     for (const side of ['a', 'b'] as const) {
       const s = runs[side];
-      const other = runs[OTHER(side)];
+      const other = runs[otherSide(side)];
       if (!stopped(s) || (stopped(other) && s.state.exitCode === 0)) continue;
       const words = lastWords(side, s, rows);
       const said = words.text !== undefined ? ` Its last output: "${quote(words.text)}".` : ' It wrote nothing.';
@@ -388,7 +388,7 @@ function stateFindings(f: Findings, a: SideRun, b: SideRun, rows: readonly LogRo
         kind: 'exited',
         severity: other.state.status === 'running' || s.state.exitCode !== 0 ? 'error' : 'warning',
         side,
-        title: `${NAME(side)} exited with code ${s.state.exitCode}${s.state.status === 'dead' ? ' (dead)' : ''} while ${NAME(OTHER(side))} ${describeState(other.state)}`,
+        title: `${NAME(side)} exited with code ${s.state.exitCode}${s.state.status === 'dead' ? ' (dead)' : ''} while ${NAME(otherSide(side))} ${describeState(other.state)}`,
         detail: `${NAME(side)} stopped during the startup window.${said}${why ? ` That usually means ${why}` : ''}${oom}${s.state.error ? ` The engine says: ${quote(s.state.error)}.` : ''}`,
         evidence: { logRows: words.rows },
       });
@@ -414,7 +414,7 @@ function stateFindings(f: Findings, a: SideRun, b: SideRun, rows: readonly LogRo
       kind: 'restarts',
       severity: 'warning',
       side,
-      title: `${NAME(side)} restarted ${runs[side].state.restarts} time${runs[side].state.restarts === 1 ? '' : 's'} (${NAME(OTHER(side))}: ${runs[OTHER(side)].state.restarts})`,
+      title: `${NAME(side)} restarted ${runs[side].state.restarts} time${runs[side].state.restarts === 1 ? '' : 's'} (${NAME(otherSide(side))}: ${runs[otherSide(side)].state.restarts})`,
       detail: `The engine restarted ${NAME(side)} after it stopped: it keeps failing where the other does not.`,
       evidence: {},
     });
@@ -436,8 +436,8 @@ function httpFindings(f: Findings, h: HttpComparison): void {
       kind: 'servedAsSource',
       severity: 'error',
       side,
-      title: `${NAME(side)} serves ${path} as source code (${h.servedAsSource.marker}) where ${NAME(OTHER(side))} runs it`,
-      detail: `${NAME(side)} answered ${self.status}${self.headers['content-type'] ? ` ${self.headers['content-type']}` : ''} with the script itself, while ${NAME(OTHER(side))} answered ${other.status} with its output: ${NAME(side)} has no handler for it (a module or FastCGI setup missing), and anyone can read the source, secrets included.`,
+      title: `${NAME(side)} serves ${path} as source code (${h.servedAsSource.marker}) where ${NAME(otherSide(side))} runs it`,
+      detail: `${NAME(side)} answered ${self.status}${self.headers['content-type'] ? ` ${self.headers['content-type']}` : ''} with the script itself, while ${NAME(otherSide(side))} answered ${other.status} with its output: ${NAME(side)} has no handler for it (a module or FastCGI setup missing), and anyone can read the source, secrets included.`,
       evidence: { http: ['body', ...h.differences.filter((d) => d !== 'body')] },
     });
   }
@@ -494,13 +494,13 @@ function moduleFindings(f: Findings, m: ModuleDiff): void {
     const only = side === 'a' ? m.onlyA : m.onlyB;
     if (!only.length) continue;
     const otherProbe = side === 'a' ? m.probe.b : m.probe.a;
-    const missing = otherProbe.exitCode === null && otherProbe.error ? ` (${m.probe.command.join(' ')} could not run in ${NAME(OTHER(side))}: ${quote(otherProbe.error, 120)})` : '';
+    const missing = otherProbe.exitCode === null && otherProbe.error ? ` (${m.probe.command.join(' ')} could not run in ${NAME(otherSide(side))}: ${quote(otherProbe.error, 120)})` : '';
     f.add({
       kind: 'moduleOnlyOne',
       severity: 'warning',
       side,
       title: `${only.length === 1 ? `${what} ${only[0]} is` : `${only.length} ${what}s are`} ${verb} only in ${NAME(side)}${only.length > 1 ? `: ${list(only, 6)}` : ''}`,
-      detail: `${m.probe.command.join(' ')} lists ${list(only, 6)} in ${NAME(side)} but not in ${NAME(OTHER(side))}${missing}: whatever ${only.length === 1 ? 'it provides' : 'they provide'} is missing in ${NAME(OTHER(side))}.`,
+      detail: `${m.probe.command.join(' ')} lists ${list(only, 6)} in ${NAME(side)} but not in ${NAME(otherSide(side))}${missing}: whatever ${only.length === 1 ? 'it provides' : 'they provide'} is missing in ${NAME(otherSide(side))}.`,
       evidence: { probe: m.probe.name },
     });
   }
@@ -520,7 +520,7 @@ function markerFindings(f: Findings, markers: { onlyA: string[]; onlyB: string[]
       severity: 'warning',
       side,
       title: `Only ${NAME(side)}'s log mentions ${list(only, 6)}`,
-      detail: `${NAME(side)}'s startup log names ${list(only, 6)} (module tags like [fcgid:info], versions like mod_fcgid/2.3.9) and ${NAME(OTHER(side))}'s never does: ${NAME(OTHER(side))} most likely did not load ${only.length === 1 ? 'it' : 'them'}.`,
+      detail: `${NAME(side)}'s startup log names ${list(only, 6)} (module tags like [fcgid:info], versions like mod_fcgid/2.3.9) and ${NAME(otherSide(side))}'s never does: ${NAME(otherSide(side))} most likely did not load ${only.length === 1 ? 'it' : 'them'}.`,
       evidence: { logRows: evidence.slice(0, MAX_EVIDENCE_ROWS) },
     });
   }
@@ -567,7 +567,7 @@ function logFindings(f: Findings, rows: readonly LogRow[], summary: LogDiffSumma
       severity: 'info',
       side,
       title: `${idx.length} log line${idx.length === 1 ? '' : 's'} only in ${NAME(side)}`,
-      detail: `${NAME(OTHER(side))} never wrote anything like them (times, pids, ids and addresses aside), starting with ${stream}: "${quote(first.raw)}".`,
+      detail: `${NAME(otherSide(side))} never wrote anything like them (times, pids, ids and addresses aside), starting with ${stream}: "${quote(first.raw)}".`,
       evidence: { logRows: idx.slice(0, MAX_EVIDENCE_ROWS) },
     });
   }

@@ -4,6 +4,7 @@
  * CLI (`container-compare run`) and the extension's run panel; the report is
  * the document of `run --json`.
  */
+import type { Side } from '../util/side';
 import type { LogDiffSummary, LogRow } from './logDiff';
 
 /** The labels every container we start carries; cleanup only ever touches containers with RUN_LABEL. */
@@ -12,7 +13,7 @@ export const SIDE_LABEL = 'dev.container-compare.side';
 /** host:pid of the process that started it: a leftover whose process is gone may be removed. */
 export const OWNER_LABEL = 'dev.container-compare.owner';
 
-export type Side = 'a' | 'b';
+export type { Side } from '../util/side';
 
 export interface RunOptions {
   /** Replaces the images' CMD on both sides (the images' own when absent). */

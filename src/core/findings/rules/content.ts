@@ -1,8 +1,9 @@
 import { packageDbKind } from '../../packages/packages';
 import { list, plural } from '../../util/text';
 import type { Rule } from '../context';
-import { fileEvidence, MAX_EVIDENCE_FILES, mostNotable, NOISE, OTHER } from '../evidence';
+import { fileEvidence, MAX_EVIDENCE_FILES, mostNotable, NOISE } from '../evidence';
 import { SCORES } from '../scores';
+import { otherSide } from '../../util/side';
 
 /** Content and one-sided files that no finding above explains (rows covered by a step, base or instruction finding are). */
 export const content: Rule = {
@@ -32,7 +33,7 @@ export const content: Rule = {
         severity: 'info',
         side,
         title: `${plural(fs.length, 'file')} only in ${names[side]}: ${list(top.map((f) => f.path), 3)}`,
-        detail: `Present in ${names[side]} only: the build context or a generated output differs, or a step of ${names[OTHER(side)]} deleted ${fs.length === 1 ? 'it' : 'them'}.`,
+        detail: `Present in ${names[side]} only: the build context or a generated output differs, or a step of ${names[otherSide(side)]} deleted ${fs.length === 1 ? 'it' : 'them'}.`,
         evidence: { files: top.slice(0, MAX_EVIDENCE_FILES).map((f) => fileEvidence(f, side)) },
         score: SCORES.content,
       });

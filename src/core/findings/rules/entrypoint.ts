@@ -2,9 +2,10 @@ import type { FileChange } from '../../diff/compare';
 import { octal, upperFirst } from '../../util/text';
 import { candidatePaths, startCommand, startTargets } from '../commands';
 import type { Rule } from '../context';
-import { crlfSide, fileEvidence, isFileType, OTHER } from '../evidence';
+import { crlfSide, fileEvidence, isFileType } from '../evidence';
 import { base, code } from '../phrasing';
 import { SCORES } from '../scores';
+import { otherSide } from '../../util/side';
 
 /**
  * The start command cannot run on one side: the file it executes is
@@ -31,7 +32,7 @@ export const entrypoint: Rule = {
           let detail = '';
           if (!self && peer) {
             title = `${word} is missing in ${names[side]}: its ${what} cannot start`;
-            detail = `${upperFirst(names[side])}'s start command ${code(argv.join(' '))} names a file only ${names[OTHER(side)]} has, so the container fails with "no such file or directory".`;
+            detail = `${upperFirst(names[side])}'s start command ${code(argv.join(' '))} names a file only ${names[otherSide(side)]} has, so the container fails with "no such file or directory".`;
           } else if (self && peer && crlfSide(f) === side && directly) {
             title = `${base(path)} has CRLF line endings in ${names[side]}: its ${what} cannot start`;
             detail = `The kernel reads the #! line up to the line feed, so it looks for an interpreter named "/bin/sh\\r", which does not exist, and the container fails with "exec ${path}: no such file or directory"; store the script with LF (\`*.sh text eol=lf\` in .gitattributes).`;
@@ -40,7 +41,7 @@ export const entrypoint: Rule = {
             detail = `${code(argv.join(' '))} hands the script to an interpreter that keeps the \\r at the end of every line, so commands fail or get arguments ending in \\r; store it with LF.`;
           } else if (self && peer && directly && isFileType(self) && (self.mode & 0o111) === 0 && (peer.mode & 0o111) !== 0) {
             title = `${base(path)} is not executable in ${names[side]} (${octal(self.mode)}): its ${what} cannot start`;
-            detail = `The start command runs ${path} directly, and without an execute bit the container fails with "permission denied" (${names[OTHER(side)]} has it ${octal(peer.mode)}); set the mode in the Dockerfile (COPY --chmod=0755 or RUN chmod +x).`;
+            detail = `The start command runs ${path} directly, and without an execute bit the container fails with "permission denied" (${names[otherSide(side)]} has it ${octal(peer.mode)}); set the mode in the Dockerfile (COPY --chmod=0755 or RUN chmod +x).`;
           }
           if (!title) continue;
           ctx.coveredFiles.add(path);

@@ -1,9 +1,10 @@
 import type { Side } from '../../run/runModel';
 import { upperFirst } from '../../util/text';
 import type { Rule } from '../context';
-import { fileEvidence, MAX_EVIDENCE_FILES, OTHER } from '../evidence';
+import { fileEvidence, MAX_EVIDENCE_FILES } from '../evidence';
 import { code, layerSize } from '../phrasing';
 import { SCORES } from '../scores';
+import { otherSide } from '../../util/side';
 
 /** A step one image has and the other does not. */
 export const layerOnlyOne: Rule = {
@@ -19,7 +20,7 @@ export const layerOnlyOne: Rule = {
         kind: 'layerOnlyOne',
         severity: 'info',
         side,
-        title: `${upperFirst(names[side])} has a step ${names[OTHER(side)]} does not: ${code(l.instruction)}`,
+        title: `${upperFirst(names[side])} has a step ${names[otherSide(side)]} does not: ${code(l.instruction)}`,
         detail: `The Dockerfiles differ: this layer (${layerSize(l)}) exists only in ${names[side]}.`,
         evidence: { layerRows: [row.index], files: (ctx.mergedByRow.get(row.index) ?? []).slice(0, MAX_EVIDENCE_FILES).map((f) => fileEvidence(f)) },
         score: SCORES.layerOnlyOne,

@@ -1,9 +1,10 @@
 import { list, upperFirst } from '../../util/text';
 import { BIN_DIR, CONFIG_EXT, SCRIPT_EXT } from '../commands';
 import type { Rule } from '../context';
-import { crlfSide, fileEvidence, MAX_EVIDENCE_FILES, OTHER } from '../evidence';
+import { crlfSide, fileEvidence, MAX_EVIDENCE_FILES } from '../evidence';
 import { base } from '../phrasing';
 import { SCORES } from '../scores';
+import { otherSide } from '../../util/side';
 
 /** Text equal but for CRLF: breaks scripts and some config parsers (what no earlier rule explained). */
 export const lineEndings: Rule = {
@@ -26,8 +27,8 @@ export const lineEndings: Rule = {
         side: s,
         title:
           files.length === 1
-            ? `${base(files[0].path)} has CRLF line endings in ${names[s]} (LF in ${names[OTHER(s)]})`
-            : `${files.length} text files have CRLF line endings in ${names[s]} (LF in ${names[OTHER(s)]}): ${list(files.map((f) => base(f.path)))}`,
+            ? `${base(files[0].path)} has CRLF line endings in ${names[s]} (LF in ${names[otherSide(s)]})`
+            : `${files.length} text files have CRLF line endings in ${names[s]} (LF in ${names[otherSide(s)]}): ${list(files.map((f) => base(f.path)))}`,
         detail: `${upperFirst(why.join('; '))}. This is what a Windows checkout with core.autocrlf=true gives; \`* text eol=lf\` in .gitattributes keeps them LF.`,
         evidence: { files: files.slice(0, MAX_EVIDENCE_FILES).map((f) => fileEvidence(f, s)) },
         score: SCORES.lineEndings,
