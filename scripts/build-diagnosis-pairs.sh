@@ -7,12 +7,13 @@
 #
 # CASE: timestamps timestamps-bk timestamps-mixed execbit execbit-bk crlfrun
 #       perm missingfile modesok crlfok          (FROM busybox, a few seconds each)
-#       php-real php-real-classic                (FROM the Debian base, apt-get:
+#       php-real php-real-classic rebuilt-base   (FROM the Debian base, apt-get:
 #                                                 20-50 s each when cold)
 # Each case is cc-diag/CASE:a and cc-diag/CASE:b, built from ONE Dockerfile
 # under test/fixtures/diagnosis/ (see the comment at its top, and the README
 # there): only the build context or the build time differs, as when a laptop
-# and a CI runner build the same repository. Unlike build-fixtures.sh, nothing
+# and a CI runner build the same repository (rebuilt-base: its base image is
+# built twice from base/Dockerfile there). Unlike build-fixtures.sh, nothing
 # is pinned:
 #   - every context is a fresh temp copy: its files get the copy's time, as a
 #     checkout does (no touch to a fixed date), and every mode is set
@@ -35,7 +36,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 FIXTURES=$ROOT/test/fixtures/diagnosis
 ALL=(timestamps timestamps-bk timestamps-mixed execbit execbit-bk crlfrun perm missingfile modesok crlfok)
 # FROM container-compare/debian:bookworm; slower (apt-get).
-ALL+=(php-real php-real-classic)
+ALL+=(php-real php-real-classic rebuilt-base)
 # Seconds between the end of A's build and the staging of B's context.
 GAP=${GAP:-2}
 # Debian's docker.io CLI: BuildKit without the buildx plugin.
@@ -64,7 +65,7 @@ case_dir() {
 }
 case_builders() {
   case $1 in
-    timestamps | execbit | perm | crlfok | php-real-classic) echo "classic classic" ;;
+    timestamps | execbit | perm | crlfok | php-real-classic | rebuilt-base) echo "classic classic" ;;
     timestamps-bk | execbit-bk | crlfrun | modesok) echo "buildkit buildkit" ;;
     timestamps-mixed | missingfile | php-real) echo "classic buildkit" ;;
     *) die "unknown case '$1' (known: ${ALL[*]})" ;;
@@ -106,6 +107,7 @@ prepare_php-real() {
 # only its own earlier A images (--cache-from), never a B's layers, which the
 # classic builder otherwise may pick for the steps before the first COPY (seen:
 # an A on the apt-get layers of an earlier classic B).
+# rebuilt-base takes its base as a build argument; "base" is its base image.
 build_opts() {
   local ref
   if [ "$2" = b ] || [ "$CACHE" != 1 ]; then
@@ -113,8 +115,13 @@ build_opts() {
   else
     case $1 in
       php-real*) for ref in cc-diag/php-real:a cc-diag/php-real-classic:a; do echo "--cache-from $ref"; done ;;
+      rebuilt-base) echo --cache-from cc-diag/rebuilt-base:a ;;
+      base) echo --cache-from cc-diag/base:1 ;;
       *) echo --no-cache ;;
     esac
+  fi
+  if [ "$1" = rebuilt-base ]; then
+    if [ "$2" = a ]; then echo --build-arg BASE=cc-diag/base:1; else echo --build-arg BASE=cc-diag/base:2; fi
   fi
 }
 
@@ -150,7 +157,8 @@ build() {
   fi
 }
 
-# A FORCE rebuild leaves the previous image untagged: drop it if nothing else uses it.
+# A FORCE rebuild leaves the previous image untagged: drop it if nothing else
+# uses it (an old base still used by an old app image is dropped after the app).
 drop_untagged() {
   if [ -n "$1" ] && [ -z "$(docker image inspect --format '{{join .RepoTags ""}}' "$1" 2>/dev/null)" ]; then
     docker rmi "$1" >/dev/null 2>&1 || true
@@ -186,9 +194,14 @@ check_pair() {
       in_image "$a" "test -f $FCGID_SO && dpkg -s libapache2-mod-fcgid" || fail "$name" "A has no mod_fcgid (apt-get inside install-fcgid.sh failed?); run again"
       in_image "$b" "test ! -e $FCGID_SO && ! dpkg -s libapache2-mod-fcgid" || fail "$name" "B has mod_fcgid: the CRLF checkout did not break install-fcgid.sh"
       ;;
+    rebuilt-base)
+      [ "$(top_layer cc-diag/base:1)" != "$(top_layer cc-diag/base:2)" ] || fail "$name" "cc-diag/base:1 and :2 have the same layer: the base was not rebuilt"
+      in_image "$b" 'test -s /etc/ssl/certs/ca-certificates.crt && test -s /srv/app/VERSION' || fail "$name" "B has no CA bundle or no /srv/app/VERSION"
+      ;;
   esac
 }
 FCGID_SO=/usr/lib/apache2/modules/mod_fcgid.so
+top_layer() { docker image inspect --format '{{range .RootFS.Layers}}{{.}} {{end}}' "$1" | awk '{print $NF}'; }
 fail() { docker rmi "cc-diag/$1:a" "cc-diag/$1:b" >/dev/null 2>&1 || true; die "cc-diag/$1: $2"; }
 
 build_pair() {
@@ -202,6 +215,7 @@ build_pair() {
   for v in a b; do
     # B: a new checkout, later; its files and its RUN outputs get later mtimes.
     [ "$v" = a ] || sleep "$GAP"
+    [ "$name" != rebuilt-base ] || build_base "$v"
     ctx=$WORK/$name-$v
     stage "$FIXTURES/$dir" "$ctx"
     if declare -F "prepare_$dir" >/dev/null; then "prepare_$dir" "$v" "$ctx"; fi
@@ -210,8 +224,23 @@ build_pair() {
     i=$((i + 1))
   done
   check_pair "$name"
+  if [ "$name" = rebuilt-base ]; then drop_untagged "${OLD_BASE[a]}"; drop_untagged "${OLD_BASE[b]}"; fi
 }
 
+# rebuilt-base: before A, cc-diag/base:1 (cache reused, like A); before B, the
+# same Dockerfile again, later, with --no-cache: cc-diag/base:2 (a base rebuilt
+# between the laptop's build and the CI's). A is FROM base:1, B FROM base:2.
+declare -A OLD_BASE=([a]= [b]=)
+build_base() {
+  local v=$1 ctx=$WORK/base-$1 opts tag=cc-diag/base:1
+  [ "$v" = a ] || tag=cc-diag/base:2
+  stage "$FIXTURES/rebuilt-base/base" "$ctx"
+  read -r -a opts <<<"$(build_opts base "$v" | xargs)"
+  # The old base is still used by the old app image until the app is rebuilt.
+  OLD_BASE[$v]=$(docker image inspect --format '{{.Id}}' "$tag" 2>/dev/null || true)
+  build "$tag" "$ctx" classic "${opts[@]}"
+  [ "$v" = a ] || sleep "$GAP"
+}
 
 names=("$@")
 [ "${#names[@]}" -gt 0 ] || names=("${ALL[@]}")
