@@ -5,7 +5,7 @@ import type { Leftover } from '../core/findings/leftovers';
 import type { PackageChange } from '../core/packages/packages';
 import { describeChange, groupFiles, octal } from '../core/report/report';
 import { humanSize } from '../core/util/units';
-import { sameInstruction } from '../core/diff/compare';
+import { differs, sameInstruction } from '../core/diff/align';
 import { findingLines, findingsMarkdown, md } from './findingFormat';
 import { inert } from './runFormat';
 
@@ -32,7 +32,9 @@ function collapse(layers: readonly ReportLayer[]): Array<ReportLayer | ReportLay
   return out;
 }
 
-const MARK: Record<string, string> = { identical: '=', different: '≠', onlyA: '-', onlyB: '+' };
+const MARK: Record<string, string> = { identical: '=', sameContent: '≈', different: '≠', onlyA: '-', onlyB: '+' };
+
+const STATUS_WORDS: Record<string, string> = { identical: 'identical', sameContent: 'same content, other timestamps', different: 'different', onlyA: 'only in A', onlyB: 'only in B' };
 
 /** Findings printed in text and Markdown; JSON always has all of them. */
 const MAX_FINDINGS = 30;
@@ -62,13 +64,17 @@ export function renderText(r: DiffReport, gate: GateResult): string {
     const l = item;
     const n = l.files?.length ?? 0;
     const files = `${n} file${n === 1 ? '' : 's'} differ${n === 1 ? 's' : ''}`;
-    if (l.status === 'different') {
+    if (l.status === 'sameContent') {
+      lines.push(`  ≈ ${two(l.index).padEnd(5)}  ${truncate(l.a!.instruction, 90)}  [same content, other timestamps]`);
+    } else if (l.status === 'different') {
       const same = sameInstruction(l.a!, l.b!);
       lines.push(`  ≠ ${two(l.index).padEnd(5)}  ${truncate(l.a!.instruction, 90)}  [${files}]`);
       if (!same) lines.push(`    ${''.padEnd(5)}  B: ${truncate(l.b!.instruction, 90)}`);
     } else {
       const side = l.status === 'onlyA' ? l.a! : l.b!;
-      lines.push(`  ${MARK[l.status]} ${two(l.index).padEnd(5)}  only in ${l.status === 'onlyA' ? 'A' : 'B'}: ${truncate(side.instruction, 80)} (${side.fileCount} files, ${humanSize(side.size)})`);
+      const other = l.status === 'onlyA' ? 'B' : 'A';
+      const empty = l.emptyStep ? `; ${other} ran the same step and it wrote nothing` : '';
+      lines.push(`  ${MARK[l.status]} ${two(l.index).padEnd(5)}  only in ${l.status === 'onlyA' ? 'A' : 'B'}: ${truncate(side.instruction, 80)} (${side.fileCount} files, ${humanSize(side.size)})${empty}`);
     }
   }
   const s = r.summary.files;
@@ -149,8 +155,9 @@ export function renderMarkdown(r: DiffReport, gate: GateResult): string {
   const named = (x: DiffReport['a']) => `${md(x.name)}${x.source === 'snapshot' ? ' (snapshot)' : ''}`;
   out.push(`| A | ${named(r.a)} | \`${shortId(r.a.id)}\` | ${r.a.layers} | ${humanSize(r.a.size)} | ${md(r.a.platform)} |`);
   out.push(`| B | ${named(r.b)} | \`${shortId(r.b.id)}\` | ${r.b.layers} | ${humanSize(r.b.size)} | ${md(r.b.platform)} |`, '');
-  const differing = r.layers.filter((l) => l.status !== 'identical').length;
-  out.push(`<details><summary>Layers: ${r.layers.length - differing} identical, ${differing} differ</summary>`, '', '| # | status | instruction | files |', '|---|---|---|---|');
+  const differing = r.layers.filter((l) => differs(l.status)).length;
+  const retimed = r.summary.layers.sameContent;
+  out.push(`<details><summary>Layers: ${r.layers.length - differing - retimed} identical,${retimed ? ` ${retimed} with other timestamps only,` : ''} ${differing} differ</summary>`, '', '| # | status | instruction | files |', '|---|---|---|---|');
   for (const item of collapse(r.layers)) {
     if (Array.isArray(item)) {
       out.push(`| ${two(item[0].index)}${item.length > 1 ? `–${two(item[item.length - 1].index)}` : ''} | identical | ${item.length} shared layer${item.length > 1 ? 's' : ''} | |`);
@@ -158,7 +165,7 @@ export function renderMarkdown(r: DiffReport, gate: GateResult): string {
     }
     const side = item.a ?? item.b!;
     const instr = item.status === 'different' && !sameInstruction(item.a!, item.b!) ? `A: ${md(item.a!.instruction)}<br>B: ${md(item.b!.instruction)}` : md(truncate(side.instruction, 120));
-    out.push(`| ${two(item.index)} | ${item.status} | ${instr} | ${item.files?.length ?? 0} |`);
+    out.push(`| ${two(item.index)} | ${STATUS_WORDS[item.status]}${item.emptyStep ? ` (${item.emptyStep.side.toUpperCase()}: same step, wrote nothing)` : ''} | ${instr} | ${item.files?.length ?? 0} |`);
   }
   out.push('', '</details>');
   out.push('', `<details><summary>Files: ${r.summary.files.modified} modified, ${r.summary.files.added} added, ${r.summary.files.removed} removed</summary>`, '');

@@ -1,16 +1,13 @@
 import * as vscode from 'vscode';
-import { analyzePair, rankWith } from '../core/report/analysis';
-import type { Comparison } from '../core/diff/compare';
+import { analyzePair, rankWith, type Analysis } from '../core/report/analysis';
 import type { ImageModel } from '../core/image/model';
-import { evaluateGate, type DiffReport, type GateResult } from '../core/report/report';
+import { evaluateGate, type GateResult } from '../core/report/report';
 import type { RunReport } from '../core/run/runModel';
 import type { EngineService } from './engineService';
 import { withProgress } from './progress';
 
 /** The comparison on screen: the engine's result and its report (the CLI's JSON document). */
-export interface CurrentComparison {
-  comparison: Comparison;
-  report: DiffReport;
+export interface CurrentComparison extends Analysis {
   gate: GateResult;
   /** A and B as the user chose them. */
   refs: [string, string];
@@ -56,7 +53,7 @@ export class ComparisonSession implements vscode.Disposable {
   async analyze(a: ImageModel, b: ImageModel, refs: [string, string], signal?: AbortSignal): Promise<CurrentComparison> {
     const started = Date.now();
     const run = this.runs.get(pairKey(refs));
-    const { comparison, report } = await analyzePair({ model: a }, { model: b }, {
+    const { comparison, report, users } = await analyzePair({ model: a }, { model: b }, {
       cache: await this.engine.cache(),
       ignore: this.engine.settings().ignore,
       signal,
@@ -70,7 +67,7 @@ export class ComparisonSession implements vscode.Disposable {
         `${s.files.modified} modified, ${s.files.added} added, ${s.files.removed} removed files, ${s.config} config differences, ${report.findings?.length ?? 0} findings` +
         (report.findings?.[0] ? `; most likely: ${report.findings[0].title}` : ''),
     );
-    return this.publish({ comparison, report, gate: evaluateGate(report), refs, ...(run ? { run } : {}) });
+    return this.publish({ comparison, report, users, gate: evaluateGate(report), refs, ...(run ? { run } : {}) });
   }
 
   /**

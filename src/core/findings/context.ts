@@ -5,13 +5,17 @@
  * say it again ("N files differ in content" leaves out the files a
  * CRLF-script finding names).
  */
-import type { Comparison, FileChange, LayerPair } from '../diff/compare';
+import type { Comparison } from '../diff/compare';
+import type { FileChange } from '../diff/fileDiff';
+import type { LayerPair } from '../diff/align';
 import type { ImageModel } from '../image/model';
 import type { PackageComparison } from '../packages/packages';
 import type { RunReport, Side } from '../run/runModel';
+import type { FindingCode } from '../util/codes';
 import type { Finding } from './finding';
 import type { LeftoverComparison } from './leftovers';
 import { sideNames } from './phrasing';
+import type { ResolvedUser } from './users';
 
 export interface FindingInput {
   comparison: Comparison;
@@ -21,6 +25,8 @@ export interface FindingInput {
   leftovers?: LeftoverComparison;
   /** A side-by-side run of the two images: its findings are linked to the static causes and ranked with them. */
   run?: RunReport;
+  /** Who each image runs as, resolved through its own /etc/passwd (undefined: unknown). */
+  users?: Partial<Record<Side, ResolvedUser>>;
 }
 
 export class FindingContext {
@@ -39,8 +45,8 @@ export class FindingContext {
   readonly coveredRows = new Set<number>();
   /** Files a finding explains. */
   readonly coveredFiles = new Set<string>();
-  /** Files an entrypoint finding explains: their mode says nothing more. */
-  readonly startFiles = new Set<string>();
+  /** Files whose mode a finding already explains (a start program, an input of a failed step, an unreadable file): the mode rule leaves them out. */
+  readonly modeExplained = new Set<string>();
   /** A short phrase for a cause, for the run findings it explains. */
   readonly causes = new Map<Finding, string>();
 
@@ -58,9 +64,11 @@ export class FindingContext {
     this.baseChanged = c.layers.some((l) => l.base && l.status !== 'identical');
   }
 
-  add(f: Finding): Finding {
-    this.list.push(f);
-    return f;
+  /** Adds a finding under its code. */
+  add(code: FindingCode, f: Omit<Finding, 'code'>): Finding {
+    const finding = { code: code.code, ...f };
+    this.list.push(finding);
+    return finding;
   }
 }
 

@@ -1,5 +1,5 @@
 /** What a finding cites, and how much a changed file tells. */
-import type { FileChange, FileSide } from '../diff/compare';
+import type { FileChange, FileSide } from '../diff/fileDiff';
 import { packageDbKind } from '../packages/packages';
 import type { Side } from '../run/runModel';
 import { byPath } from '../util/text';

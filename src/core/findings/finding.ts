@@ -6,6 +6,9 @@ import type { Ecosystem } from '../packages/packages';
 import type { FindingSeverity, RunFinding, Side } from '../run/runModel';
 
 export type StaticFindingKind =
+  | 'stepDidNothing'
+  | 'contextFile'
+  | 'unreadable'
   | 'crlfScript'
   | 'entrypoint'
   | 'sameStepDifferentResult'
@@ -68,6 +71,8 @@ export interface FindingEvidence {
 
 /** One ranked finding. Run findings keep their RunFinding shape, with a score. */
 export interface Finding {
+  /** Stable code (codes.ts, run/codes.ts), as linters have: shown everywhere, and what --ignore-finding takes. */
+  code: string;
   kind: FindingKind;
   severity: FindingSeverity;
   /** The side it is about (the broken one, the one that holds the secret...), when there is one. */

@@ -8,7 +8,7 @@
  */
 import { FindingContext, type FindingInput } from './context';
 import type { Finding } from './finding';
-import { linkRun } from './linker';
+import { linkSymptoms } from './linker';
 import { sortFindings } from './rank';
 import { RULES } from './rules';
 
@@ -16,6 +16,6 @@ import { RULES } from './rules';
 export function rankFindings(input: FindingInput): Finding[] {
   const ctx = new FindingContext(input);
   for (const rule of RULES) rule.check(ctx);
-  linkRun(ctx);
+  linkSymptoms(ctx);
   return sortFindings(ctx.list);
 }

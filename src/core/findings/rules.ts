@@ -7,6 +7,7 @@ import { baseImage } from './rules/base';
 import { builder } from './rules/builder';
 import { config } from './rules/config';
 import { content } from './rules/content';
+import { contextFile } from './rules/contextFile';
 import { crlfScript } from './rules/crlfScript';
 import { entrypoint } from './rules/entrypoint';
 import { instruction } from './rules/instruction';
@@ -18,17 +19,22 @@ import { owner } from './rules/owner';
 import { packages } from './rules/packages';
 import { platform } from './rules/platform';
 import { sameStep } from './rules/sameStep';
+import { stepDidNothing } from './rules/stepDidNothing';
 import { symlink } from './rules/symlink';
 import { entryType } from './rules/type';
+import { unreadable } from './rules/unreadable';
 
 export const RULES: readonly Rule[] = [
   platform,
   entrypoint,
+  stepDidNothing,
   crlfScript,
   sameStep,
   instruction,
   layerOnlyOne,
   baseImage,
+  unreadable,
+  contextFile,
   lineEndings,
   mode,
   owner,

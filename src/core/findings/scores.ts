@@ -53,6 +53,11 @@
 import type { RunFinding } from '../run/runModel';
 
 export const SCORES = {
+  stepDidNothing: 94,
+  unreadable: 86,
+  unreadableSoft: 60,
+  contextFile: 70,
+  contextFileInfo: 40,
   crlfScript: 100,
   platform: 95,
   entrypoint: 88,
@@ -71,6 +76,7 @@ export const SCORES = {
   securityChange: 58,
   securityAdded: 56,
   lineEndings: 55,
+  lineEndingsText: 28,
   symlink: 54,
   worldWritable: 52,
   owner: 50,
@@ -95,6 +101,7 @@ export const RUN_SCORES: Record<RunFinding['kind'], number> = {
   servedAsSource: 85,
   moduleOnlyOne: 75,
   httpStatus: 66,
+  port: 66,
   health: 46,
   restarts: 44,
   probeDiffers: 28,

@@ -9,6 +9,7 @@ import { compareImages, ignoreMatcher, type Comparison } from '../diff/compare';
 import { throwIfAborted } from '../util/errors';
 import { readFileBytes } from '../layers/files';
 import { rankFindings } from '../findings/findings';
+import { resolveUser, type ResolvedUser } from '../findings/users';
 import { findLeftovers, type LayerFind, type Leftover } from '../findings/leftovers';
 import { MergedLookup, type LayerView } from '../layers/mergedDiff';
 import type { ImageModel } from '../image/model';
@@ -44,6 +45,8 @@ export interface Analysis {
   comparison: Comparison;
   /** toReport's document with findings, packages and leftovers. */
   report: DiffReport;
+  /** Who each image runs as (a snapshot side: unknown). */
+  users?: Partial<Record<Side, ResolvedUser>>;
 }
 
 /**
@@ -133,7 +136,37 @@ export async function analyzePair(a: AnalysisSide, b: AnalysisSide, opts: Analyz
   const perLayer = new Map<string, LayerFind[]>();
   const leftoversOf = (s: AnalysisSide): Leftover[] => ('snapshot' in s ? s.snapshot.leftovers : findLeftovers(s.model, perLayer)).filter((l) => !ignored(l.path));
   const report = withAnalysis(base, { packages, leftovers: { a: leftoversOf(a), b: leftoversOf(b) } });
-  return { comparison, report: rankWith({ comparison, report }, opts.run) };
+  const users: Partial<Record<Side, ResolvedUser>> = {};
+  for (const s of ['a', 'b'] as const) {
+    const side = sides[s];
+    const u = 'snapshot' in side ? undefined : await imageUser(side.model, { ...opts, fetchLayers: opts.fetchLayers && ((d) => opts.fetchLayers!(s, d)) });
+    if (u) users[s] = u;
+  }
+  return { comparison, report: rankWith({ comparison, report, users }, opts.run) };
+}
+
+/**
+ * Who an image runs as: USER resolved through its own /etc/passwd and
+ * /etc/group (read from the layer store; small files, one layer fetched at
+ * most). Undefined when the files cannot be read or do not name the user.
+ */
+export async function imageUser(image: ImageModel, opts: ReadBytesOptions): Promise<ResolvedUser | undefined> {
+  const spec = image.config.config?.User ?? '';
+  const quick = resolveUser(spec);
+  if (quick || !spec) return quick;
+  const lookup = new MergedLookup(image.indexes);
+  const read = async (path: string): Promise<string | undefined> => {
+    const hit = lookup.get(path);
+    if (!hit || hit.entry.type !== 'file' || hit.entry.size > 2 ** 20) return undefined;
+    const diffId = image.layers[hit.layer].diffId;
+    if (!opts.cache.layers.has(diffId) && opts.fetchLayers && opts.cache.layers.maxBytes > 0) await opts.fetchLayers([diffId]);
+    try {
+      return (await readFileBytes(opts.cache, image, { path, entry: hit.entry, layer: hit.layer })).toString('utf8');
+    } catch {
+      return undefined;
+    }
+  };
+  return resolveUser(spec, await read('/etc/passwd'), await read('/etc/group'));
 }
 
 /**
@@ -141,8 +174,8 @@ export async function analyzePair(a: AnalysisSide, b: AnalysisSide, opts: Analyz
  * what a side-by-side run adds to a comparison already made, without
  * comparing, reading packages or looking for leftovers again.
  */
-export function rankWith({ comparison, report }: Analysis, run?: RunReport): DiffReport {
-  const findings = rankFindings({ comparison, packages: report.packages, leftovers: report.leftovers, run });
+export function rankWith({ comparison, report, users }: Analysis, run?: RunReport): DiffReport {
+  const findings = rankFindings({ comparison, packages: report.packages, leftovers: report.leftovers, run, users });
   return withAnalysis({ ...report, findings }, {});
 }
 

@@ -1,5 +1,8 @@
-import type { ChangeKind, Comparison, ConfigChange, FileChange, FileSide, LayerPair, LayerStatus, Reason } from '../diff/compare';
-import { REASONS } from '../diff/compare';
+import type { ChangeKind, FileChange, FileSide, Reason } from '../diff/fileDiff';
+import type { Comparison } from '../diff/compare';
+import type { ConfigChange } from '../diff/configDiff';
+import { differs, type EmptyStep, type LayerPair, type LayerStatus } from '../diff/align';
+import { REASONS } from '../diff/fileDiff';
 import { CompareError } from '../util/errors';
 import type { Finding } from '../findings/finding';
 import { newLeftovers, type LeftoverComparison } from '../findings/leftovers';
@@ -61,6 +64,8 @@ export interface ReportLayer {
   status: LayerStatus;
   /** A layer of the base image (the FROM) on either side, as far as the history tells (history.ts baseLayerCount). */
   base?: true;
+  /** A one-sided row whose other side ran the same step and wrote nothing (an empty layer in its history). */
+  emptyStep?: EmptyStep;
   a?: ReportLayerSide;
   b?: ReportLayerSide;
   files?: ReportFile[];
@@ -116,6 +121,7 @@ function reportFile(f: FileChange): ReportFile {
 function reportLayer(p: LayerPair): ReportLayer {
   const r: ReportLayer = { index: p.index, status: p.status };
   if (p.base) r.base = true;
+  if (p.emptyStep) r.emptyStep = p.emptyStep;
   if (p.a) r.a = layerJson(p.a);
   if (p.b) r.b = layerJson(p.b);
   if (p.status !== 'identical') r.files = p.files.map(reportFile);
@@ -123,7 +129,7 @@ function reportLayer(p: LayerPair): ReportLayer {
 }
 
 export function toReport(c: Comparison): DiffReport {
-  const layers = { identical: 0, different: 0, onlyA: 0, onlyB: 0 } as Record<LayerStatus, number>;
+  const layers: Record<LayerStatus, number> = { identical: 0, sameContent: 0, different: 0, onlyA: 0, onlyB: 0 };
   for (const l of c.layers) layers[l.status]++;
   const files = { added: 0, removed: 0, modified: 0 } as Record<ChangeKind, number>;
   const reasons = Object.fromEntries(REASONS.map((r) => [r, 0])) as Record<Reason, number>;
@@ -146,9 +152,11 @@ export function toReport(c: Comparison): DiffReport {
 /**
  * What `--fail-on` may name: broad kinds, a change or reason of a file, and
  * (counted only when named, so `any` keeps its meaning) packages, base-image
- * layers, and secrets and leftovers new in B.
+ * layers, secrets and leftovers new in B, and layers that differ only in
+ * timestamps (`timestamps`: the same files rebuilt later are no difference
+ * unless asked for).
  */
-export const GATE_KINDS = ['any', 'layers', 'files', 'config', 'added', 'removed', 'modified', ...REASONS, 'packages', 'base', 'secrets', 'leftovers'] as const;
+export const GATE_KINDS = ['any', 'layers', 'files', 'config', 'added', 'removed', 'modified', ...REASONS, 'packages', 'base', 'secrets', 'leftovers', 'timestamps'] as const;
 export type GateKind = (typeof GATE_KINDS)[number];
 
 /** `--max-size-change`: bytes ("10M") or a percentage of A's size ("5%"). */
@@ -205,13 +213,14 @@ export function evaluateGate(r: DiffReport, failOn: readonly GateKind[] = ['any'
   const has = (k: GateKind) => all || failOn.includes(k);
   const named = (k: GateKind) => failOn.includes(k);
   let counted = 0;
-  if (has('layers')) counted += r.layers.filter((l) => l.status !== 'identical').length;
+  if (has('layers')) counted += r.layers.filter((l) => differs(l.status)).length;
   if (has('config')) counted += r.config.length;
   for (const f of r.files) {
     if (has('files') || has(f.change) || f.reasons.some((x) => has(x))) counted++;
   }
   if (named('packages') && r.packages) for (const e of r.packages.ecosystems) counted += e.added.length + e.removed.length + e.changed.length;
-  if (named('base') && !has('layers')) counted += r.layers.filter((l) => l.base && l.status !== 'identical').length;
+  if (named('base') && !has('layers')) counted += r.layers.filter((l) => l.base && differs(l.status)).length;
+  if (named('timestamps')) counted += r.layers.filter((l) => l.status === 'sameContent').length;
   if (named('secrets') && r.leftovers) counted += newLeftovers(r.leftovers.a, r.leftovers.b, { secretsOnly: true }).length;
   if (named('leftovers') && r.leftovers) counted += newLeftovers(r.leftovers.a, r.leftovers.b).length;
   const countChanges = opts.countChanges !== false;

@@ -16,6 +16,7 @@ import type {
   StreamName,
 } from './runModel';
 import { otherSide } from '../util/side';
+import { RUN_CODES } from './codes';
 import { cut, list } from '../util/text';
 
 /**
@@ -275,6 +276,7 @@ const RANK: Record<RunFinding['kind'], number> = {
   servedAsSource: 2,
   moduleOnlyOne: 3,
   httpStatus: 4,
+  port: 4,
   health: 5,
   restarts: 6,
   probeDiffers: 7,
@@ -293,8 +295,8 @@ class Findings {
   differ = false;
 
   /** `differs: false` for facts true of both sides (both exited with code 1): worth saying, not a difference. */
-  add(f: RunFinding, differs = true): void {
-    this.list.push(f);
+  add(f: Omit<RunFinding, 'code'>, differs = true): void {
+    this.list.push({ code: RUN_CODES[f.kind].code, ...f });
     if (differs) this.differ = true;
   }
 
@@ -321,7 +323,8 @@ export function explainExecFailure(message: string): string | undefined {
   if (missing) {
     return `${missing[1]} is missing from the image, or it is a script whose #! line names an interpreter the image does not have; a script saved with CRLF line endings asks for "/bin/sh\\r", which never exists.`;
   }
-  if (/permission denied/i.test(message)) return 'the file is not executable (its mode lacks x) or a mount forbids running it.';
+  // Only a failure to execute says something about the execute bit; "Permission denied" from a program reading its files does not.
+  if (/\bexec\b.*permission denied|permission denied.*\bexec/i.test(message)) return 'the file is not executable (its mode lacks x) or a mount forbids running it.';
   return undefined;
 }
 

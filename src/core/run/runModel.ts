@@ -120,7 +120,9 @@ export type FindingSeverity = 'error' | 'warning' | 'info';
 
 /** One thing the comparison of two runs says, with where to look. */
 export interface RunFinding {
-  kind: 'startFailed' | 'exited' | 'health' | 'restarts' | 'moduleOnlyOne' | 'probeDiffers' | 'httpStatus' | 'httpHeader' | 'httpBody' | 'servedAsSource' | 'logOnlyOne' | 'logChanged';
+  /** Stable code (run/codes.ts), as linters have: shown everywhere, and what --ignore-finding takes. */
+  code: string;
+  kind: 'startFailed' | 'exited' | 'health' | 'restarts' | 'moduleOnlyOne' | 'probeDiffers' | 'httpStatus' | 'httpHeader' | 'httpBody' | 'servedAsSource' | 'port' | 'logOnlyOne' | 'logChanged';
   severity: FindingSeverity;
   side?: Side;
   title: string;

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
-import { sameInstruction, type ConfigChange } from '../../core/diff/compare';
+import { sameInstruction } from '../../core/diff/align';
+import { type ConfigChange } from '../../core/diff/configDiff';
 import type { Leftover } from '../../core/findings/leftovers';
 import type { EcosystemDiff, PackageChange } from '../../core/packages/packages';
 import { describeChange, groupFiles, type DiffReport, type ReportFile, type ReportLayer, type ReportLayerSide } from '../../core/report/report';
@@ -85,6 +86,7 @@ const GROUP_ICONS: Record<string, string> = {
 
 const STATUS: Record<ReportLayer['status'], { icon: string; color: string; label: string }> = {
   identical: { icon: 'pass', color: 'testing.iconPassed', label: 'identical' },
+  sameContent: { icon: 'history', color: 'descriptionForeground', label: 'same content, other timestamps' },
   different: { icon: 'diff-modified', color: 'gitDecoration.modifiedResourceForeground', label: 'different' },
   onlyA: { icon: 'diff-removed', color: 'gitDecoration.deletedResourceForeground', label: 'only in A' },
   onlyB: { icon: 'diff-added', color: 'gitDecoration.addedResourceForeground', label: 'only in B' },

@@ -6,14 +6,14 @@ import type { DiffReport, GateResult } from '../../../src/core/report/report';
 
 const side = (name: string) => ({ ref: name, name, id: `sha256:${'a'.repeat(64)}`, source: 'daemon', platform: 'linux/amd64', layers: 1, size: 10 });
 const gate: GateResult = { fail: true, counted: 1, explanation: '1 difference (more than 0 allowed)' };
-const finding = (title: string, detail = 'Why.'): Finding => ({ kind: 'lineEndings', severity: 'warning', title, detail, evidence: {}, score: 55 });
+const finding = (title: string, detail = 'Why.'): Finding => ({ code: 'CC206', kind: 'lineEndings', severity: 'warning', title, detail, evidence: {}, score: 55 });
 
 function report(extra: Partial<DiffReport> = {}): DiffReport {
   return {
     schemaVersion: 1,
     a: side('app:a'),
     b: side('app:b'),
-    summary: { layers: { identical: 1, different: 0, onlyA: 0, onlyB: 0 }, files: { added: 0, removed: 0, modified: 0 }, reasons: { content: 0, lineEndings: 0, mode: 0, owner: 0, symlink: 0, type: 0 }, config: 0 },
+    summary: { layers: { identical: 1, sameContent: 0, different: 0, onlyA: 0, onlyB: 0 }, files: { added: 0, removed: 0, modified: 0 }, reasons: { content: 0, lineEndings: 0, mode: 0, owner: 0, symlink: 0, type: 0 }, config: 0 },
     layers: [],
     files: [],
     config: [],

@@ -2,6 +2,7 @@ import { plural } from '../../util/text';
 import type { Rule } from '../context';
 import { fileEvidence, MAX_EVIDENCE_FILES, mostNotable } from '../evidence';
 import { SCORES } from '../scores';
+import { CODES } from '../codes';
 
 /** The FROM image moved: it explains most of what differs after it. */
 export const baseImage: Rule = {
@@ -12,7 +13,7 @@ export const baseImage: Rule = {
     const total = ctx.rows.filter((l) => l.base).length;
     for (const l of rows) ctx.coveredRows.add(l.index);
     const files = rows.flatMap((l) => ctx.mergedByRow.get(l.index) ?? []);
-    ctx.add({
+    ctx.add(CODES.base, {
       kind: 'base',
       severity: 'warning',
       title: `The base image differs: ${rows.length} of its ${plural(total, 'layer')} ${rows.length === 1 ? 'is' : 'are'} not the same`,

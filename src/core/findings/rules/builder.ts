@@ -3,6 +3,7 @@ import type { Side } from '../../run/runModel';
 import { upperFirst } from '../../util/text';
 import type { Rule } from '../context';
 import { SCORES } from '../scores';
+import { CODES } from '../codes';
 
 /** BuildKit on one side, the classic builder on the other: can explain small differences. */
 export const builder: Rule = {
@@ -18,7 +19,7 @@ export const builder: Rule = {
     const ub = used('b');
     if (!ua.length || !ub.length || ua.join() === ub.join()) return;
     const label = (bs: string[]) => bs.map((b) => (b === 'buildkit' ? 'BuildKit' : 'the classic builder')).join(' and ');
-    ctx.add({
+    ctx.add(CODES.builder, {
       kind: 'builder',
       severity: 'info',
       title: `${upperFirst(names.a)} was built with ${label(ua)}, ${names.b} with ${label(ub)}`,

@@ -2,6 +2,7 @@ import { cut, list, plural, upperFirst } from '../../util/text';
 import type { Rule } from '../context';
 import { code } from '../phrasing';
 import { SCORES } from '../scores';
+import { CODES } from '../codes';
 
 /** How the container starts and what it starts with: the start command, the user, WORKDIR, ports, volumes, env, labels. */
 export const config: Rule = {
@@ -12,7 +13,7 @@ export const config: Rule = {
     const fields = ctx.input.comparison.config.filter((c) => c.field !== 'Platform' && !c.field.startsWith('History['));
     const start = fields.filter((c) => c.field === 'Entrypoint' || c.field === 'Cmd');
     if (start.length) {
-      ctx.add({
+      ctx.add(CODES.startCommand, {
         kind: 'config',
         severity: 'warning',
         title: `The start command differs: ${start.map((c) => `${c.field === 'Cmd' ? 'CMD' : 'ENTRYPOINT'} ${code(show(c.a), 60)} → ${code(show(c.b), 60)}`).join(', ')}`,
@@ -23,7 +24,7 @@ export const config: Rule = {
     }
     const user = fields.find((c) => c.field === 'User');
     if (user) {
-      ctx.add({
+      ctx.add(CODES.user, {
         kind: 'config',
         severity: 'warning',
         title: `${upperFirst(names.b)} runs as ${show(user.b ?? 'root')} (${names.a}: ${show(user.a ?? 'root')})`,
@@ -41,7 +42,7 @@ export const config: Rule = {
     };
     for (const c of fields) {
       if (!WHY[c.field]) continue;
-      ctx.add({
+      ctx.add(CODES.configField, {
         kind: 'config',
         severity: 'info',
         title: `${c.field}: ${show(c.a)} in ${names.a}, ${show(c.b)} in ${names.b}`,
@@ -57,7 +58,7 @@ export const config: Rule = {
       const removed = env.filter((c) => c.b === null).map(key);
       const changed = env.filter((c) => c.a !== null && c.b !== null).map(key);
       const parts = [changed.length && `changed ${list(changed)}`, added.length && `only in ${names.b}: ${list(added)}`, removed.length && `only in ${names.a}: ${list(removed)}`].filter(Boolean);
-      ctx.add({
+      ctx.add(CODES.env, {
         kind: 'config',
         severity: 'info',
         // Names only: environment values may be credentials (the JSON's config section has them for those who need them).
@@ -69,7 +70,7 @@ export const config: Rule = {
     }
     const labels = fields.filter((c) => c.field.startsWith('Labels.'));
     if (labels.length) {
-      ctx.add({
+      ctx.add(CODES.labels, {
         kind: 'config',
         severity: 'info',
         title: `${plural(labels.length, 'label')} ${labels.length === 1 ? 'differs' : 'differ'}: ${list(labels.map((c) => c.field.slice(7)))}`,

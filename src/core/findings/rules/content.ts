@@ -4,6 +4,7 @@ import type { Rule } from '../context';
 import { fileEvidence, MAX_EVIDENCE_FILES, mostNotable, NOISE } from '../evidence';
 import { SCORES } from '../scores';
 import { otherSide } from '../../util/side';
+import { CODES } from '../codes';
 
 /** Content and one-sided files that no finding above explains (rows covered by a step, base or instruction finding are). */
 export const content: Rule = {
@@ -15,7 +16,7 @@ export const content: Rule = {
     if (content.length) {
       const top = mostNotable(content);
       const noise = content.every((f) => NOISE.test(f.path));
-      ctx.add({
+      ctx.add(CODES.content, {
         kind: 'content',
         severity: 'info',
         title: `${plural(content.length, 'file')} differ${content.length === 1 ? 's' : ''} in content: ${list(top.map((f) => f.path), 3)}`,
@@ -28,7 +29,7 @@ export const content: Rule = {
       const fs = left.filter((f) => f.change === change);
       if (!fs.length) continue;
       const top = mostNotable(fs);
-      ctx.add({
+      ctx.add(CODES.filesOnlyOne, {
         kind: 'files',
         severity: 'info',
         side,

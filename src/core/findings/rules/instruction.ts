@@ -1,10 +1,11 @@
-import { sameInstruction } from '../../diff/compare';
+import { sameInstruction } from '../../diff/align';
 import { plural } from '../../util/text';
 import type { Rule } from '../context';
 import { fileEvidence, MAX_EVIDENCE_FILES, mostNotable } from '../evidence';
 import { around, code } from '../phrasing';
 import { SCORES } from '../scores';
 import { rowEffect } from '../steps';
+import { CODES } from '../codes';
 
 /** The Dockerfile line itself differs: its layer differs by intent. */
 export const instruction: Rule = {
@@ -16,7 +17,7 @@ export const instruction: Rule = {
       ctx.coveredRows.add(row.index);
       const e = rowEffect(ctx, row);
       const n = e.files.length;
-      ctx.add({
+      ctx.add(CODES.instruction, {
         kind: 'instruction',
         severity: 'info',
         title: `Step ${String(row.index).padStart(2, '0')} differs in the Dockerfile: ${code(around(row.a.instruction, row.b.instruction), 70)} in ${names.a}, ${code(around(row.b.instruction, row.a.instruction), 70)} in ${names.b}`,

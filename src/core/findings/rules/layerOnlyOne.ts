@@ -5,6 +5,7 @@ import { fileEvidence, MAX_EVIDENCE_FILES } from '../evidence';
 import { code, layerSize } from '../phrasing';
 import { SCORES } from '../scores';
 import { otherSide } from '../../util/side';
+import { CODES } from '../codes';
 
 /** A step one image has and the other does not. */
 export const layerOnlyOne: Rule = {
@@ -12,11 +13,11 @@ export const layerOnlyOne: Rule = {
   check(ctx) {
     const { names } = ctx;
     for (const row of ctx.rows) {
-      if ((row.status !== 'onlyA' && row.status !== 'onlyB') || row.base) continue;
+      if ((row.status !== 'onlyA' && row.status !== 'onlyB') || row.base || ctx.coveredRows.has(row.index)) continue;
       const side: Side = row.status === 'onlyA' ? 'a' : 'b';
       const l = row[side]!;
       ctx.coveredRows.add(row.index);
-      ctx.add({
+      ctx.add(CODES.layerOnlyOne, {
         kind: 'layerOnlyOne',
         severity: 'info',
         side,

@@ -5,6 +5,7 @@ import type { Rule } from '../context';
 import type { FindingEvidence } from '../finding';
 import { isSecret, type Leftover } from '../leftovers';
 import { SCORES } from '../scores';
+import { CODES } from '../codes';
 
 const MAX_SECRETS = 10;
 
@@ -75,7 +76,7 @@ export const leftovers: Rule = {
             ? `Both images ship ${what}: ${l.path}`
             : `${upperFirst(names.a)} ships ${what} that ${names.b} no longer does: ${l.path}`;
       const advice = status === 'gone' ? 'fixed in the other image, but whoever can pull this one can read it: rotate it' : 'remove it from the build (a secret mount, a multi-stage build) and rotate it: whoever pulled the image can read it';
-      ctx.add({
+      ctx.add(status === 'new' ? CODES.secretNew : status === 'kept' ? CODES.secretKept : CODES.secretGone, {
         kind: 'secret',
         severity: l.thirdParty ? 'info' : status === 'gone' ? 'warning' : 'error',
         side,
@@ -92,7 +93,7 @@ export const leftovers: Rule = {
     for (const [k, l] of secretsA) if (!secretsB.has(k) && n++ < MAX_SECRETS) secretFinding('a', l, 'gone');
     const more = [...secretsB.values()].slice(MAX_SECRETS);
     if (more.length) {
-      ctx.add({ kind: 'secret', severity: 'error', side: 'b', title: `${plural(more.length, 'more secret')} in ${names.b}: ${list(more.map((l) => l.path))}`, detail: 'Files with credentials, beyond those listed above (the values are not shown).', evidence: ev('b', more), score: SCORES.secretKept });
+      ctx.add(CODES.secretKept, { kind: 'secret', severity: 'error', side: 'b', title: `${plural(more.length, 'more secret')} in ${names.b}: ${list(more.map((l) => l.path))}`, detail: 'Files with credentials, beyond those listed above (the values are not shown).', evidence: ev('b', more), score: SCORES.secretKept });
     }
 
     const plain = (ls: readonly Leftover[]) => ls.filter((l) => !isSecret(l) && !l.thirdParty);
@@ -105,7 +106,7 @@ export const leftovers: Rule = {
     ];
     for (const [side, ls, lead, tail, score, severity] of groups) {
       if (!ls.length) continue;
-      ctx.add({
+      ctx.add(score === SCORES.leftoverNew ? CODES.leftoverNew : CODES.leftoverKnown, {
         kind: 'leftover',
         severity,
         side,

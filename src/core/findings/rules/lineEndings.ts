@@ -5,6 +5,7 @@ import { crlfSide, fileEvidence, MAX_EVIDENCE_FILES } from '../evidence';
 import { base } from '../phrasing';
 import { SCORES } from '../scores';
 import { otherSide } from '../../util/side';
+import { CODES } from '../codes';
 
 /** Text equal but for CRLF: breaks scripts and some config parsers (what no earlier rule explained). */
 export const lineEndings: Rule = {
@@ -21,9 +22,9 @@ export const lineEndings: Rule = {
       if (scripts.length) why.push(`a script with CRLF fails when run directly (its #! line asks for "/bin/sh\\r": "no such file or directory") and a shell reads every command with a trailing \\r`);
       if (configs.length) why.push(`in configuration files the \\r stays at the end of values (a port "8080\\r", a path "/srv\\r"), which many programs do not strip`);
       if (!why.length) why.push('the text is otherwise the same');
-      ctx.add({
+      ctx.add(CODES.lineEndings, {
         kind: 'lineEndings',
-        severity: 'warning',
+        severity: scripts.length || configs.length ? 'warning' : 'info',
         side: s,
         title:
           files.length === 1
@@ -31,7 +32,7 @@ export const lineEndings: Rule = {
             : `${files.length} text files have CRLF line endings in ${names[s]} (LF in ${names[otherSide(s)]}): ${list(files.map((f) => base(f.path)))}`,
         detail: `${upperFirst(why.join('; '))}. This is what a Windows checkout with core.autocrlf=true gives; \`* text eol=lf\` in .gitattributes keeps them LF.`,
         evidence: { files: files.slice(0, MAX_EVIDENCE_FILES).map((f) => fileEvidence(f, s)) },
-        score: SCORES.lineEndings,
+        score: scripts.length || configs.length ? SCORES.lineEndings : SCORES.lineEndingsText,
       });
       for (const f of files) ctx.coveredFiles.add(f.path);
     }

@@ -1,4 +1,4 @@
-import type { FileChange } from '../../diff/compare';
+import type { FileChange } from '../../diff/fileDiff';
 import type { LayerInfo } from '../../image/model';
 import type { Side } from '../../run/runModel';
 import { list, octal, upperFirst } from '../../util/text';
@@ -7,6 +7,8 @@ import type { Rule } from '../context';
 import { fileEvidence, isFileType, MAX_EVIDENCE_FILES } from '../evidence';
 import { base } from '../phrasing';
 import { SCORES } from '../scores';
+import type { FindingCode } from '../../util/codes';
+import { CODES } from '../codes';
 
 /** 0755 on one side, 0644 on the other, as a Windows build context gives against a git checkout. */
 const WINDOWS_LIKE = /^0?7[57]7$|^0?755$/;
@@ -20,7 +22,7 @@ export const mode: Rule = {
   name: 'file modes',
   check(ctx) {
     const { names } = ctx;
-    const files = ctx.files.filter((f) => f.change === 'modified' && f.reasons.includes('mode') && f.a && f.b && !ctx.startFiles.has(f.path));
+    const files = ctx.files.filter((f) => f.change === 'modified' && f.reasons.includes('mode') && f.a && f.b && !ctx.modeExplained.has(f.path));
     if (!files.length) return;
     const runCmds = ctx.rows
       .flatMap((l) => [l.a, l.b])
@@ -45,17 +47,17 @@ export const mode: Rule = {
       else if (lacking && isFileType(f[lacking]) && (SCRIPT_EXT.test(f.path) || BIN_DIR.test(f.path)) && !interpretedOnly(f.path)) execLost.push({ f, side: lacking });
       else other.push(f);
     }
-    const groups: Array<[typeof execLost, string, string, number]> = [
-      [execLost, 'is not executable', 'Running it directly fails with "permission denied"; set the mode in the Dockerfile (COPY --chmod=0755 or RUN chmod +x) rather than relying on the checkout', SCORES.execLost],
-      [setuid, 'is setuid/setgid', "A setuid or setgid program runs with its owner's privileges, whoever starts it: a privilege change worth a review", SCORES.setuid],
-      [worldWritable, 'is world-writable', 'Any user in the container can change it (a script, a config, a directory others trust); typical of a build context from Windows or a permissive umask', SCORES.worldWritable],
+    const groups: Array<[typeof execLost, string, string, number, FindingCode]> = [
+      [execLost, 'is not executable', 'Running it directly fails with "permission denied"; set the mode in the Dockerfile (COPY --chmod=0755 or RUN chmod +x) rather than relying on the checkout', SCORES.execLost, CODES.execLost],
+      [setuid, 'is setuid/setgid', "A setuid or setgid program runs with its owner's privileges, whoever starts it: a privilege change worth a review", SCORES.setuid, CODES.setuid],
+      [worldWritable, 'is world-writable', 'Any user in the container can change it (a script, a config, a directory others trust); typical of a build context from Windows or a permissive umask', SCORES.worldWritable, CODES.worldWritable],
     ];
-    for (const [items, what, why, score] of groups) {
+    for (const [items, what, why, score, code] of groups) {
       for (const s of ['a', 'b'] as const) {
         const mine = items.filter((x) => x.side === s);
         if (!mine.length) continue;
         const f0 = mine[0].f;
-        ctx.add({
+        ctx.add(code, {
           kind: 'mode',
           severity: 'warning',
           side: s,
@@ -79,7 +81,7 @@ export const mode: Rule = {
       if (windowsLike) notes.push('0755 on one side and 0644 on the other is what a build context sent from Windows (every file 0755) gives against a git checkout (0644)');
       if (directRisk.length > soft.length) notes.push('running a file directly needs the execute bit ("permission denied" without it)');
       if (soft.length) notes.push(`the build runs ${list(soft.map((f) => base(f.path)), 3)} through an interpreter (sh …), which does not need it`);
-      ctx.add({
+      ctx.add(CODES.mode, {
         kind: 'mode',
         severity: 'info',
         title:

@@ -3,6 +3,7 @@ import { fileEvidence, MAX_EVIDENCE_FILES, owner as ownerOf } from '../evidence'
 import { base } from '../phrasing';
 import { SCORES } from '../scores';
 import { list } from '../../util/text';
+import { CODES } from '../codes';
 
 /** Another owner: a process running as another user may no longer read or write the file. */
 export const owner: Rule = {
@@ -12,7 +13,7 @@ export const owner: Rule = {
     const owners = ctx.files.filter((f) => f.change === 'modified' && f.reasons.includes('owner') && !f.reasons.includes('type'));
     if (!owners.length) return;
     const f0 = owners[0];
-    ctx.add({
+    ctx.add(CODES.owner, {
       kind: 'owner',
       severity: 'warning',
       title:

@@ -4,6 +4,7 @@ import { list, plural } from '../../util/text';
 import type { Rule } from '../context';
 import type { FindingEvidence } from '../finding';
 import { SCORES } from '../scores';
+import { CODES } from '../codes';
 
 /** Security-relevant packages reported one by one (per ecosystem); the rest are grouped. */
 const MAX_SECURITY_PACKAGES = 8;
@@ -36,7 +37,7 @@ export const packages: Rule = {
       for (const c of one) {
         if (c.change === 'changed') {
           const down = c.direction === 'downgrade';
-          ctx.add({
+          ctx.add(down ? CODES.securityDowngrade : CODES.securityChange, {
             kind: 'package',
             severity: down ? 'warning' : 'info',
             title: `${c.name} ${down ? 'downgraded' : 'upgraded'} in ${names.b}: ${c.a} → ${c.b} (${eco.kind}; ${secLabel(c)})`,
@@ -48,7 +49,7 @@ export const packages: Rule = {
           });
         } else {
           const side: Side = c.change === 'removed' ? 'a' : 'b';
-          ctx.add({
+          ctx.add(CODES.securityChange, {
             kind: 'package',
             severity: c.change === 'removed' ? 'warning' : 'info',
             side,
@@ -67,7 +68,7 @@ export const packages: Rule = {
       const versions = (cs: readonly PackageChange[]) => list(cs.map((c) => `${c.name} ${c.a} → ${c.b}`));
       const names_ = (cs: readonly PackageChange[], side: Side) => list(cs.map((c) => `${c.name} ${side === 'a' ? c.a : c.b}`));
       if (downs.length) {
-        ctx.add({
+        ctx.add(CODES.downgrades, {
           kind: 'package',
           severity: 'warning',
           title: `${plural(downs.length, 'package')} downgraded in ${names.b} (${eco.kind}): ${versions(downs)}`,
@@ -77,7 +78,7 @@ export const packages: Rule = {
         });
       }
       if (removed.length) {
-        ctx.add({
+        ctx.add(CODES.packageDrift, {
           kind: 'package',
           severity: 'info',
           side: 'a',
@@ -88,7 +89,7 @@ export const packages: Rule = {
         });
       }
       if (added.length) {
-        ctx.add({
+        ctx.add(CODES.packageDrift, {
           kind: 'package',
           severity: 'info',
           side: 'b',
@@ -99,7 +100,7 @@ export const packages: Rule = {
         });
       }
       if (ups.length) {
-        ctx.add({
+        ctx.add(CODES.packageDrift, {
           kind: 'package',
           severity: 'info',
           title: `${plural(ups.length, 'package')} upgraded in ${names.b} (${eco.kind}): ${versions(ups)}`,

@@ -1,6 +1,7 @@
 import type { Rule } from '../context';
 import { SCORES } from '../scores';
 import { upperFirst } from '../../util/text';
+import { CODES } from '../codes';
 
 /** Another OS or CPU: every binary differs, so every other difference follows from this one. */
 export const platform: Rule = {
@@ -9,7 +10,7 @@ export const platform: Rule = {
     const c = ctx.input.comparison.config.find((x) => x.field === 'Platform');
     if (!c) return;
     const { names } = ctx;
-    ctx.add({
+    ctx.add(CODES.platform, {
       kind: 'config',
       severity: 'error',
       title: `${upperFirst(names.b)} is built for ${c.b ?? 'an unknown platform'}, ${names.a} for ${c.a ?? 'an unknown platform'}`,

@@ -1,6 +1,7 @@
 import type { Rule } from '../context';
 import { fileEvidence } from '../evidence';
 import { SCORES } from '../scores';
+import { CODES } from '../codes';
 
 /** A file became a directory, a link...: programs that expect one kind fail on the other. */
 export const entryType: Rule = {
@@ -8,7 +9,7 @@ export const entryType: Rule = {
   check(ctx) {
     const { names } = ctx;
     for (const f of ctx.files.filter((x) => x.change === 'modified' && x.reasons.includes('type')).slice(0, 10)) {
-      ctx.add({
+      ctx.add(CODES.entryType, {
         kind: 'type',
         severity: 'warning',
         title: `${f.path} is a ${f.a!.type} in ${names.a}, a ${f.b!.type} in ${names.b}`,

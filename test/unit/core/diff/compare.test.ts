@@ -1,6 +1,9 @@
 import { strict as assert } from 'node:assert';
-import { alignLayers, reasonsFor, type FileSide } from '../../../../src/core/diff/compare';
+import { alignLayers, sameInstruction } from '../../../../src/core/diff/align';
+import { compareImages } from '../../../../src/core/diff/compare';
+import { reasonsFor, type FileSide } from '../../../../src/core/diff/fileDiff';
 import type { LayerInfo } from '../../../../src/core/image/model';
+import { BASE, COPY, dir, EMPTY_RUN, file, img, RUN } from '../../../helpers/findingImages';
 import { evaluateGate, parseGateKinds, parseSizeLimit, type DiffReport } from '../../../../src/core/report/report';
 
 const L = (index: number, diffId: string, instruction: string): LayerInfo => ({ index, diffId, instruction, createdBy: instruction, size: 0, builder: 'classic', fileCount: 0 });
@@ -103,5 +106,50 @@ describe('the CI gate', () => {
     assert.match(shrink.explanation, /^3 differences of kind packages, within the 10 allowed; size 1000 B → 500 B \(-500 B, -50\.0%\), more than the 10% allowed$/);
     assert.throws(() => parseSizeLimit('ten'), /expects a size like 10M or a percentage like 5%/);
     assert.deepEqual(parseSizeLimit('10M'), { bytes: 10 * 2 ** 20, text: '10M' });
+  });
+});
+
+describe('compareImages, on layers as engines write them', () => {
+  it('a step rebuilt later with the same files is "sameContent", not a difference', () => {
+    const a = img('t:a', [BASE, RUN('mkdir -p /srv/app && echo 1 > /srv/app/v', 'r1', [dir('/srv'), dir('/srv/app'), file('/srv/app/v')])]);
+    // Another diffID (its tar has other mtimes), the same entries; BuildKit also lists /bin again.
+    const b = img('t:b', [BASE, RUN('mkdir -p /srv/app && echo 1 > /srv/app/v', 'r2', [dir('/bin'), dir('/srv'), dir('/srv/app'), file('/srv/app/v')])]);
+    const c = compareImages(a, b);
+    assert.deepEqual(c.layers.map((l) => l.status), ['identical', 'sameContent']);
+    assert.deepEqual(c.layers[1].files, []);
+    assert.deepEqual(c.files, []);
+  });
+
+  it('a parent directory both images already have is no difference of a layer pair', () => {
+    const a = img('p:a', [BASE, RUN('make', 'r1', [dir('/bin'), file('/bin/tool', { mode: 0o755 })])]);
+    const b = img('p:b', [BASE, RUN('make', 'r2', [file('/bin/tool', { mode: 0o755, sha256: 'f'.repeat(64) })])]);
+    const c = compareImages(a, b);
+    assert.deepEqual(c.layers[1].files.map((f) => `${f.change} ${f.path}`), ['modified /bin/tool']);
+  });
+
+  it('aligns a step the classic builder recorded as an empty layer with the other side\'s layer of the same line', () => {
+    const a = img('e:a', [BASE, RUN('./setup.sh || true', 'r1', [file('/app')]), COPY('/srv/', 'c1', [file('/srv/x')])]);
+    const b = img('e:b', [BASE, EMPTY_RUN('./setup.sh || true'), COPY('/srv/', 'c1', [file('/srv/x')])]);
+    const c = compareImages(a, b);
+    assert.deepEqual(c.layers.map((l) => [l.status, l.emptyStep?.side ?? '']), [['identical', ''], ['onlyA', 'b'], ['identical', '']]);
+    assert.equal(c.layers[1].emptyStep!.history, 1);
+    assert.deepEqual(c.layers[1].written, { a: 1, b: 0 });
+  });
+
+  it('pairs a classic COPY and a BuildKit COPY of the same line (two notations of one step)', () => {
+    const rows = alignLayers([L(0, 'x', 'COPY dir:aaaaaaaaaaaa… /etc/app/')], [L(0, 'y', 'COPY conf/ /etc/app/')]);
+    assert.deepEqual(rows.map((r) => r.status), ['different']);
+    assert.ok(sameInstruction({ instruction: 'COPY dir:aaaaaaaaaaaa… /etc/app/' }, { instruction: 'COPY conf/ /etc/app/' }));
+    assert.ok(!sameInstruction({ instruction: 'COPY a /etc/app/' }, { instruction: 'COPY b /etc/app/' }));
+  });
+
+  it('aligns 100,000 steps that are all the same layer in linear time', () => {
+    const many = Array.from({ length: 100_000 }, (_, i) => L(i, 'same', 'RUN x'));
+    const started = process.hrtime.bigint();
+    const rows = alignLayers(many, many);
+    assert.equal(rows.length, 100_000);
+    assert.ok(rows.every((r) => r.status === 'identical'));
+    // Not a timing assertion of speed, a guard against the quadratic table (minutes, gigabytes).
+    assert.ok(Number(process.hrtime.bigint() - started) / 1e9 < 30);
   });
 });

@@ -1,74 +1,14 @@
 import { strict as assert } from 'node:assert';
-import { analyzePair } from '../../../../src/core/report/analysis';
-import type { Cache } from '../../../../src/core/layers/cache';
-import { compareImages } from '../../../../src/core/diff/compare';
 import type { Finding } from '../../../../src/core/findings/finding';
-import { rankFindings } from '../../../../src/core/findings/findings';
 import { redact, sideNames } from '../../../../src/core/findings/phrasing';
 import { sortFindings } from '../../../../src/core/findings/rank';
-import { baseLayerCount, historySteps, instructionOf, builderOf } from '../../../../src/core/image/history';
+import { baseLayerCount, historySteps } from '../../../../src/core/image/history';
 import type { Leftover } from '../../../../src/core/findings/leftovers';
 import type { FileEntry, ImageConfig, ImageModel } from '../../../../src/core/image/model';
 import type { PackageChange } from '../../../../src/core/packages/packages';
-import { toReport, type DiffReport } from '../../../../src/core/report/report';
 import type { RunFinding, RunReport } from '../../../../src/core/run/runModel';
+import { analyse, BASE, CMD, COPY, crlf, dir, file, H, img, kinds, RUN } from '../../../helpers/findingImages';
 
-const H = (c: string) => c.padEnd(64, c);
-const file = (path: string, o: Partial<FileEntry> = {}): FileEntry => ({ path, type: 'file', mode: 0o644, uid: 0, gid: 0, size: 10, sha256: H('1'), lineEndings: 'lf', ...o });
-const crlf = (path: string, o: Partial<FileEntry> = {}) => file(path, { sha256: H('2'), lfSha256: H('1'), lineEndings: 'crlf', size: 12, ...o });
-const dir = (path: string): FileEntry => ({ path, type: 'dir', mode: 0o755, uid: 0, gid: 0, size: 0 });
-
-interface L {
-  /** created_by as the classic builder writes it; '' for an imported base. */
-  by: string;
-  /** diffID seed: equal seeds make identical layers. */
-  id: string;
-  files?: FileEntry[];
-  empty?: boolean;
-}
-
-/** An image from history-like steps: steps with `empty` make no layer (CMD, ENV...). */
-function img(name: string, steps: L[], config: ImageConfig['config'] = {}): ImageModel {
-  const layerSteps = steps.filter((s) => !s.empty);
-  const history = steps.map((s) => ({ created_by: s.by, ...(s.empty ? { empty_layer: true } : {}), ...(s.by === '' ? { comment: 'Imported from -' } : {}) }));
-  return {
-    ref: name,
-    name,
-    id: `sha256:${H(name.length.toString(16))}`,
-    source: 'daemon',
-    repoTags: [name],
-    config: { os: 'linux', architecture: 'amd64', config, history },
-    layers: layerSteps.map((s, index) => ({
-      index,
-      diffId: `sha256:${H(s.id)}`,
-      size: 1000 * (s.files?.length ?? 1),
-      createdBy: s.by,
-      instruction: instructionOf(s.by, s.by === '' ? 'Imported from -' : undefined),
-      builder: builderOf(s.by),
-      fileCount: s.files?.length ?? 0,
-    })),
-    history: historySteps({ history }, layerSteps.length),
-    indexes: layerSteps.map((s) => s.files ?? []),
-  };
-}
-
-const BASE: L = { by: '', id: '0', files: [dir('/bin'), file('/bin/sh', { mode: 0o755 })] };
-const RUN = (cmd: string, id: string, files: FileEntry[] = []): L => ({ by: `/bin/sh -c ${cmd}`, id, files });
-const COPY = (to: string, id: string, files: FileEntry[]): L => ({ by: `/bin/sh -c #(nop) COPY file:${H(id)} in ${to} `, id, files });
-const CMD = (json: string): L => ({ by: `/bin/sh -c #(nop)  CMD ${json}`, id: '', empty: true });
-
-async function analyse(a: ImageModel, b: ImageModel, extra: { packages?: DiffReport['packages']; leftovers?: DiffReport['leftovers']; run?: RunReport } = {}): Promise<{ report: DiffReport; findings: Finding[] }> {
-  if (!extra.packages && !extra.leftovers) {
-    // No package database in these images: nothing is read, so no cache is needed.
-    const { report } = await analyzePair({ model: a }, { model: b }, { cache: undefined as unknown as Cache, run: extra.run });
-    return { report, findings: report.findings! };
-  }
-  const comparison = compareImages(a, b);
-  const report: DiffReport = { ...toReport(comparison), ...extra };
-  return { report, findings: rankFindings({ comparison, packages: extra.packages, leftovers: extra.leftovers, run: extra.run }) };
-}
-
-const kinds = (fs: readonly Finding[]) => fs.map((f) => f.kind);
 
 describe('findings', () => {
   describe('a CRLF script that a later RUN executes, whose layer then differs', () => {
@@ -122,17 +62,19 @@ describe('findings', () => {
     });
 
     it('ranks it above the run symptoms it explains, and says so in them', async () => {
-      const served: RunFinding = { kind: 'servedAsSource', severity: 'error', side: 'b', title: 'B serves / as source code', detail: 'B answered 200 with the script itself.', evidence: { http: ['body'] } };
-      const module_: RunFinding = { kind: 'moduleOnlyOne', severity: 'warning', side: 'a', title: 'Apache module fcgid_module is loaded only in A', detail: 'x.', evidence: { probe: 'apache modules' } };
-      const log: RunFinding = { kind: 'logOnlyOne', severity: 'info', side: 'a', title: '1 log line only in A', detail: 'x.', evidence: { logRows: [3] } };
+      const served: RunFinding = { code: 'CC603', kind: 'servedAsSource', severity: 'error', side: 'b', title: 'B serves / as source code (<?php) where A runs it', detail: 'B answered 200 with the script itself.', evidence: { http: ['body'] } };
+      const module_: RunFinding = { code: 'CC604', kind: 'moduleOnlyOne', severity: 'warning', side: 'a', title: 'Apache module fcgid_module is loaded only in A', detail: 'x.', evidence: { probe: 'apache modules' } };
+      const log: RunFinding = { code: 'CC612', kind: 'logOnlyOne', severity: 'info', side: 'a', title: '1 log line only in A', detail: 'x.', evidence: { logRows: [3] } };
       const run = { findings: [served, module_, log] } as unknown as RunReport;
       const { findings } = await analyse(laptop, ci, { run });
       assert.deepEqual(kinds(findings).slice(0, 3), ['crlfScript', 'servedAsSource', 'moduleOnlyOne']);
       assert.equal(findings[findings.length - 1].kind, 'logOnlyOne');
-      assert.match(findings[1].detail, /The likely cause: install\.sh has CRLF line endings in ci, so `RUN sh \/usr\/local\/bin\/install\.sh` did different work/);
+      assert.match(findings[1].detail, /The cause: install\.sh has CRLF line endings in ci, so `RUN sh \/usr\/local\/bin\/install\.sh` did different work .* \(CC102\)\.$/);
       assert.deepEqual(findings[1].evidence.http, ['body']);
       assert.deepEqual(findings[1].evidence.layerRows, [2]);
-      assert.match(findings[2].detail, /The likely cause: install\.sh/);
+      assert.match(findings[2].detail, /The cause: install\.sh/);
+      // Evidence, not position: the module is named by the files the cause cites (mod_fcgid.so).
+      assert.ok(findings[0].evidence.files!.some((f) => f.path.endsWith('/mod_fcgid.so')));
     });
   });
 
@@ -157,22 +99,24 @@ describe('findings', () => {
       });
     }
 
-    it('a start command naming a file only A has', async () => {
+    it('a start command naming a file only A has is explained by the Dockerfile line that no longer copies it: one finding, the cause, saying so', async () => {
       const config = { Entrypoint: ['/entrypoint.sh'] };
       const { findings } = await analyse(a(file('/entrypoint.sh', { mode: 0o755 }), config), img('s:b', [BASE, COPY('/x', 'c2', [file('/x')])], config));
-      assert.match(findings[0].title, /^\/entrypoint\.sh is missing in b: its ENTRYPOINT cannot start$/);
+      assert.deepEqual(kinds(findings), ['instruction']);
+      assert.equal(findings[0].severity, 'error');
+      assert.match(findings[0].detail, /That is why b cannot start: its start command runs \/entrypoint\.sh\.$/);
     });
 
-    it('a run that saw the container stop ranks first, and names the static cause', async () => {
+    it('a run that saw the container stop: the static cause first, the stop after it and linked to it', async () => {
       const config = { Entrypoint: ['/entrypoint.sh'] };
-      const exited: RunFinding = { kind: 'exited', severity: 'error', side: 'b', title: 'B exited with code 1 while A is running', detail: 'B stopped during the startup window.', evidence: { logRows: [0] } };
+      const exited: RunFinding = { code: 'CC602', kind: 'exited', severity: 'error', side: 'b', title: 'B exited with code 1 while A is running', detail: 'B stopped during the startup window.', evidence: { logRows: [0] } };
       const { findings } = await analyse(a(file('/entrypoint.sh', { mode: 0o755 }), config), img('s:b', [BASE, COPY('/entrypoint.sh', 'c2', [crlf('/entrypoint.sh', { mode: 0o755 })])], config), {
         run: { findings: [exited] } as unknown as RunReport,
       });
-      assert.deepEqual(kinds(findings), ['exited', 'entrypoint']);
-      assert.match(findings[0].detail, /The likely cause: entrypoint\.sh has CRLF line endings in b/);
+      assert.deepEqual(kinds(findings), ['entrypoint', 'exited']);
+      assert.match(findings[1].detail, /The cause: entrypoint\.sh has CRLF line endings in b/);
       assert.deepEqual(findings[0].evidence.logRows, [0]);
-      assert.equal(findings[0].evidence.files![0].path, '/entrypoint.sh');
+      assert.equal(findings[1].evidence.files![0].path, '/entrypoint.sh');
     });
   });
 
@@ -212,7 +156,7 @@ describe('findings', () => {
   describe('layers', () => {
     it('a moved base explains the steps built on it: the base ranks above them', async () => {
       const a = img('b:a', [BASE, CMD('["bash"]'), RUN('apt-get install -y x', 'r1', [file('/usr/bin/x', { mode: 0o755 })])]);
-      const b = img('b:b', [{ ...BASE, id: '9' }, CMD('["bash"]'), RUN('apt-get install -y x', 'r2', [file('/usr/bin/x', { mode: 0o755, sha256: H('3') }), file('/usr/bin/y')])]);
+      const b = img('b:b', [{ ...BASE, id: '9', files: [...BASE.files!, file('/etc/debian_version', { sha256: H('9') })] }, CMD('["bash"]'), RUN('apt-get install -y x', 'r2', [file('/usr/bin/x', { mode: 0o755, sha256: H('3') }), file('/usr/bin/y')])]);
       const { report, findings } = await analyse(a, b);
       assert.deepEqual(report.layers.map((l) => [l.status, !!l.base]), [['different', true], ['different', false]]);
       assert.deepEqual(kinds(findings).slice(0, 2), ['base', 'sameStepDifferentResult']);
@@ -220,7 +164,7 @@ describe('findings', () => {
     });
     it('a RUN that did different work on an unchanged base, and one that only wrote other logs', async () => {
       const a = img('s:a', [BASE, RUN('apt-get install -y x', 'r1', [file('/usr/bin/x', { mode: 0o755 })]), RUN('apt-get update', 'u1', [file('/var/log/apt/history.log')])]);
-      const b = img('s:b', [BASE, RUN('apt-get install -y x', 'r2', []), RUN('apt-get update', 'u2', [file('/var/log/apt/history.log', { sha256: H('4') })])]);
+      const b = img('s:b', [BASE, RUN('apt-get install -y x', 'r2', [file('/usr/share/doc/x')]), RUN('apt-get update', 'u2', [file('/var/log/apt/history.log', { sha256: H('4') })])]);
       const { findings } = await analyse(a, b);
       assert.deepEqual(findings.map((f) => [f.kind, f.severity]), [['sameStepDifferentResult', 'warning'], ['sameStepDifferentResult', 'info']]);
       assert.equal(findings[0].title, '`RUN apt-get install -y x` did different work in b: 1 file missing, among them /usr/bin/x');
@@ -309,12 +253,15 @@ describe('findings', () => {
     for (const f of findings) assert.ok(!JSON.stringify(f).includes('hunter2') && !JSON.stringify(f).includes('swordfish'));
   });
 
-  it('another platform outranks everything', async () => {
+  it('another platform outranks everything, and what a run sees follows from it', async () => {
     const a = img('p:a', [BASE, RUN('make', 'r1', [file('/x')])]);
     const b = img('p:b', [BASE, RUN('make', 'r2', [])]);
     b.config = { ...b.config, architecture: 'arm64' };
-    const { findings } = await analyse(a, b);
+    const failed: RunFinding = { code: 'CC601', kind: 'startFailed', severity: 'error', side: 'b', title: 'B did not start: exec /x: exec format error', detail: '.', evidence: {} };
+    const { findings } = await analyse(a, b, { run: { findings: [failed] } as unknown as RunReport });
     assert.equal(findings[0].title, 'B is built for linux/arm64, a for linux/amd64');
+    assert.equal(findings[1].kind, 'startFailed');
+    assert.match(findings[1].detail, /The cause: B is built for linux\/arm64/);
   });
 
   it('the same image gives no findings', async () => {
@@ -331,7 +278,7 @@ describe('findings', () => {
   });
 
   it('sorts by score, then severity, then side, then the order found', () => {
-    const f = (score: number, severity: Finding['severity'], side: Finding['side'], title: string): Finding => ({ kind: 'content', severity, side, title, detail: '', evidence: {}, score });
+    const f = (score: number, severity: Finding['severity'], side: Finding['side'], title: string): Finding => ({ code: 'CC214', kind: 'content', severity, side, title, detail: '', evidence: {}, score });
     const sorted = sortFindings([f(10, 'info', 'b', '1'), f(50, 'warning', 'b', '2'), f(50, 'error', 'b', '3'), f(50, 'warning', 'a', '4'), f(50, 'warning', 'a', '5')]);
     assert.deepEqual(sorted.map((x) => x.title), ['3', '4', '5', '2', '1']);
   });

@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
-import { compareImages, diffEntries, mergedMap } from '../../../../src/core/diff/compare';
+import { compareImages } from '../../../../src/core/diff/compare';
+import { diffEntries, mergedMap } from '../../../../src/core/diff/fileDiff';
 import { FileTree } from '../../../../src/core/layers/fileTree';
 import type { FileEntry, ImageModel, LayerInfo } from '../../../../src/core/image/model';
 import { randomLayer, rng } from '../../../helpers/randomImages';

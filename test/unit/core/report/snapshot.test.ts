@@ -31,7 +31,10 @@ describe('snapshots', () => {
       const direct = compareImages(A, B);
       const viaSnapshots = compareImages(modelFromSnapshot(snapshotOf(A), 'a.json'), modelFromSnapshot(snapshotOf(B)), { fullMerge: true });
       assert.deepEqual(brief(viaSnapshots.files), brief(direct.files), `seed ${seed}`);
-      assert.deepEqual(viaSnapshots.layers.map((l) => l.status), direct.layers.map((l) => l.status), `seed ${seed}`);
+      // A row can differ only in what a later layer overwrites: the image says "different", the
+      // snapshot (each layer's contribution to the final filesystem) "same content". Identical is identical in both.
+      const identical = (c: ReturnType<typeof compareImages>) => c.layers.map((l) => l.status === 'identical');
+      assert.deepEqual(identical(viaSnapshots), identical(direct), `seed ${seed}`);
     }
   });
 
