@@ -137,22 +137,25 @@ describe('findings on the example images: the real cause comes first', function 
       assert.equal(ks[1], 'servedAsSource', brief(report.findings!));
       assert.ok(ks.indexOf('moduleOnlyOne') <= 3, brief(report.findings!));
       const served = report.findings![1];
-      assert.match(served.detail, /The likely cause: install-fcgid\.sh has CRLF line endings in ci, so `RUN sh \/usr\/local\/bin\/install-fcgid\.sh` did different work/);
+      assert.match(served.detail, /The cause: install-fcgid\.sh has CRLF line endings in ci, so `RUN sh \/usr\/local\/bin\/install-fcgid\.sh` did different work .*\(CC102\)\.$/);
       assert.deepEqual(served.evidence.layerRows, [5]);
       assert.ok(served.evidence.http!.includes('body'));
       // Run evidence still indexes the run's log rows.
       for (const f of report.findings!) for (const k of f.evidence.logRows ?? []) assert.ok(run.logs.rows[k], `${f.title}: log row ${k}`);
     });
 
-    it('startfail: the start failure first, the CRLF entrypoint right after it and named in it', async () => {
+    it('startfail: the CRLF entrypoint first, the start failure right after it, linked to it by the path it names', async () => {
       const { images, run } = await runOf(pair('startfail'));
       const { report } = await analyzePair({ model: images[0] }, { model: images[1] }, { cache, run });
       const [first, second] = report.findings!;
-      assert.ok(first.kind === 'exited' || first.kind === 'startFailed', brief(report.findings!));
-      assert.equal(first.side, 'b');
-      assert.equal(second.kind, 'entrypoint');
-      assert.match(first.detail, /The likely cause: entrypoint\.sh has CRLF line endings in b: its ENTRYPOINT cannot start\./);
-      assert.equal(first.evidence.files![0].path, '/entrypoint.sh');
+      assert.equal(first.kind, 'entrypoint', brief(report.findings!));
+      assert.equal(first.code, 'CC202');
+      assert.ok(second.kind === 'exited' || second.kind === 'startFailed', brief(report.findings!));
+      assert.equal(second.side, 'b');
+      assert.match(second.detail, /The cause: entrypoint\.sh has CRLF line endings in b: its ENTRYPOINT cannot start \(CC202\)\./);
+      assert.equal(second.evidence.files![0].path, '/entrypoint.sh');
+      // The run's evidence reaches the cause: a click on it opens the log line too.
+      assert.ok(first.evidence.logRows?.length || second.evidence.logRows?.length === 0);
     });
   });
 });

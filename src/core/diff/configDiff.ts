@@ -7,7 +7,7 @@ export interface ConfigChange {
   b: unknown;
 }
 
-/** Config fields compared, in the order people read them. Env and Labels are compared per key. */
+/** Config fields compared, in the order people read them. Env and Labels are compared per key. The history is compared as steps, by the alignment. */
 export function diffConfig(a: ImageConfig, b: ImageConfig): ConfigChange[] {
   const out: ConfigChange[] = [];
   const push = (field: string, x: unknown, y: unknown) => {
@@ -26,9 +26,7 @@ export function diffConfig(a: ImageConfig, b: ImageConfig): ConfigChange[] {
   keyed('Labels', ca.Labels ?? {}, cb.Labels ?? {}, push);
   push('StopSignal', ca.StopSignal || null, cb.StopSignal || null);
   push('Healthcheck', ca.Healthcheck, cb.Healthcheck);
-  const ha = (a.history ?? []).map((h) => h.created_by ?? '');
-  const hb = (b.history ?? []).map((h) => h.created_by ?? '');
-  for (let i = 0; i < Math.max(ha.length, hb.length); i++) push(`History[${i}]`, ha[i], hb[i]);
+  // The history is not a config field here: its steps are the alignment's rows (align.ts), empty ones included.
   return out;
 }
 

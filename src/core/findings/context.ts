@@ -11,7 +11,7 @@ import type { LayerPair } from '../diff/align';
 import type { ImageModel } from '../image/model';
 import type { PackageComparison } from '../packages/packages';
 import type { RunReport, Side } from '../run/runModel';
-import type { FindingCode } from '../util/codes';
+import type { FindingCode, FindingFilter } from '../util/codes';
 import type { Finding } from './finding';
 import type { LeftoverComparison } from './leftovers';
 import { sideNames } from './phrasing';
@@ -27,6 +27,8 @@ export interface FindingInput {
   run?: RunReport;
   /** Who each image runs as, resolved through its own /etc/passwd (undefined: unknown). */
   users?: Partial<Record<Side, ResolvedUser>>;
+  /** Findings the user silenced (--ignore-finding CODE[:GLOB], the extension's setting): left out of the result. */
+  ignore?: readonly FindingFilter[];
 }
 
 export class FindingContext {

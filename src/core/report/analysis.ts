@@ -8,6 +8,7 @@ import type { Cache } from '../layers/cache';
 import { compareImages, ignoreMatcher, type Comparison } from '../diff/compare';
 import { throwIfAborted } from '../util/errors';
 import { readFileBytes } from '../layers/files';
+import type { FindingFilter } from '../util/codes';
 import { rankFindings } from '../findings/findings';
 import { resolveUser, type ResolvedUser } from '../findings/users';
 import { findLeftovers, type LayerFind, type Leftover } from '../findings/leftovers';
@@ -39,6 +40,8 @@ export interface AnalyzeOptions extends Omit<ReadBytesOptions, 'fetchLayers'> {
   fetchLayers?: (side: Side, diffIds: string[]) => Promise<void>;
   /** A side-by-side run of the two images: its findings are ranked with the static ones. */
   run?: RunReport;
+  /** Findings to leave out (--ignore-finding). */
+  ignoreFindings?: readonly FindingFilter[];
 }
 
 export interface Analysis {
@@ -142,7 +145,7 @@ export async function analyzePair(a: AnalysisSide, b: AnalysisSide, opts: Analyz
     const u = 'snapshot' in side ? undefined : await imageUser(side.model, { ...opts, fetchLayers: opts.fetchLayers && ((d) => opts.fetchLayers!(s, d)) });
     if (u) users[s] = u;
   }
-  return { comparison, report: rankWith({ comparison, report, users }, opts.run) };
+  return { comparison, report: rankWith({ comparison, report, users }, opts.run, opts.ignoreFindings) };
 }
 
 /**
@@ -174,8 +177,8 @@ export async function imageUser(image: ImageModel, opts: ReadBytesOptions): Prom
  * what a side-by-side run adds to a comparison already made, without
  * comparing, reading packages or looking for leftovers again.
  */
-export function rankWith({ comparison, report, users }: Analysis, run?: RunReport): DiffReport {
-  const findings = rankFindings({ comparison, packages: report.packages, leftovers: report.leftovers, run, users });
+export function rankWith({ comparison, report, users }: Analysis, run?: RunReport, ignore?: readonly FindingFilter[]): DiffReport {
+  const findings = rankFindings({ comparison, packages: report.packages, leftovers: report.leftovers, run, users, ignore });
   return withAnalysis({ ...report, findings }, {});
 }
 

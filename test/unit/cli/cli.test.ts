@@ -62,7 +62,7 @@ describe('CLI on archives', () => {
 
   it('diff text and JSON start with the findings', async () => {
     const r = await runCli(['diff', A(), B(), ...cacheArgs]);
-    assert.match(r.stdout, /^Findings\n  ! setup\.sh has CRLF line endings in ci \(LF in laptop\)\n      /);
+    assert.match(r.stdout, /^Findings\n  ! CC206 setup\.sh has CRLF line endings in ci \(LF in laptop\)\n      /);
     const j = JSON.parse((await runCli(['diff', A(), B(), '--json', ...cacheArgs])).stdout) as DiffReport;
     assert.deepEqual(Object.keys(j).slice(0, 4), ['schemaVersion', 'a', 'b', 'findings']);
     assert.deepEqual(
@@ -100,7 +100,7 @@ describe('CLI on archives', () => {
     assert.equal((await runCli(['snapshot', file, ...cacheArgs])).stdout, snap.stdout);
     // Markdown for a pull request: findings first, details folded.
     const md = (await runCli(['diff', file, B(), '--markdown', ...cacheArgs])).stdout;
-    assert.match(md, /^## Container Compare: `app:laptop` vs `app:ci`\n\n### Findings\n\n1\. ! \*\*setup\.sh has CRLF line endings in ci \(LF in laptop\)\*\*/);
+    assert.match(md, /^## Container Compare: `app:laptop` vs `app:ci`\n\n### Findings\n\n1\. ! `CC206` \*\*setup\.sh has CRLF line endings in ci \(LF in laptop\)\*\*/);
     assert.ok(md.indexOf('### Findings') < md.indexOf('**Different**'));
     assert.match(md, /<details><summary>Files: 1 modified, 0 added, 0 removed<\/summary>/);
   });

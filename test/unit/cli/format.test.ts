@@ -26,7 +26,7 @@ describe('diff output', () => {
   it('text: paths and commands from an image cannot drive the terminal', () => {
     const text = renderText(report({ findings: [finding('evil\x1b]0;pwned\x07.sh has CRLF', 'bidi \u202e here')] }), gate);
     assert.doesNotMatch(text.replace(/\n/g, ''), /[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e]/);
-    assert.match(text, /^Findings\n {2}! evil\\x1b\]0;pwned\\x07\.sh has CRLF\n {6}bidi \\u\{202e\} here\n/);
+    assert.match(text, /^Findings\n {2}! CC206 evil\\x1b\]0;pwned\\x07\.sh has CRLF\n {6}bidi \\u\{202e\} here\n/);
   });
 
   it('text: packages per ecosystem and leftovers by side, never a secret value', () => {
@@ -49,7 +49,7 @@ describe('diff output', () => {
 
   it('Markdown: findings first, as a list with commands as code, the rest folded', () => {
     const md = renderMarkdown(report({ findings: [finding('run.sh has CRLF; `RUN sh /run.sh | tee x` then produced a different layer: 3 files missing', 'Use *LF*.')] }), gate);
-    assert.match(md, /^## Container Compare: `app:a` vs `app:b`\n\n### Findings\n\n1\. ! \*\*run\.sh has CRLF; `RUN sh \/run\.sh \| tee x` then produced a different layer: 3 files missing\*\* {2}\n {3}Use \\\*LF\\\*\.\n\n\*\*Different\*\* — 1 difference \(more than 0 allowed\)\.\n/);
+    assert.match(md, /^## Container Compare: `app:a` vs `app:b`\n\n### Findings\n\n1\. ! `CC206` \*\*run\.sh has CRLF; `RUN sh \/run\.sh \| tee x` then produced a different layer: 3 files missing\*\* {2}\n {3}Use \\\*LF\\\*\.\n\n\*\*Different\*\* — 1 difference \(more than 0 allowed\)\.\n/);
     assert.match(md, /<details><summary>Layers: 0 identical, 0 differ<\/summary>/);
   });
 

@@ -1,5 +1,7 @@
 import { strict as assert } from 'node:assert';
 import type { Finding } from '../../../../src/core/findings/finding';
+import { silencer } from '../../../../src/core/findings/findings';
+import { parseFindingFilter } from '../../../../src/core/util/codes';
 import { redact, sideNames } from '../../../../src/core/findings/phrasing';
 import { sortFindings } from '../../../../src/core/findings/rank';
 import { baseLayerCount, historySteps } from '../../../../src/core/image/history';
@@ -308,4 +310,13 @@ describe('redact', () => {
     ['RUN apt-get install -y passwd', 'RUN apt-get install -y passwd'],
   ];
   for (const [cmd, want] of cases) it(cmd, () => assert.equal(redact(cmd), want));
+});
+
+describe('silencing findings (--ignore-finding CODE[:GLOB])', () => {
+  it('leaves out a code everywhere, or only where its evidence names a matching path', () => {
+    const f = (code: string, path?: string): Finding => ({ code, kind: 'lineEndings', severity: 'info', title: '', detail: '', evidence: path ? { files: [{ path }] } : {}, score: 1 });
+    const silenced = silencer(['cc206:/srv/www/**', 'CC105'].map((s) => parseFindingFilter(s)!));
+    assert.deepEqual([f('CC206', '/srv/www/README.txt'), f('CC206', '/etc/app.conf'), f('CC105'), f('CC206')].map(silenced), [true, false, true, false]);
+    assert.equal(parseFindingFilter('DL3008'), undefined);
+  });
 });
