@@ -20,10 +20,9 @@ import { renderRun, safeJson } from './runFormat';
 import type * as DaemonClientModule from '../docker/daemonClient';
 import type * as EndpointModule from '../docker/endpoint';
 import type * as RunPairModule from '../docker/runPair';
+import { EXIT_DIFFERENT, EXIT_ERROR, EXIT_SAME, need, parseCount, usage, type Io } from './commands/command';
 
-export const EXIT_SAME = 0;
-export const EXIT_DIFFERENT = 1;
-export const EXIT_ERROR = 2;
+export { EXIT_DIFFERENT, EXIT_ERROR, EXIT_SAME } from './commands/command';
 
 const USAGE = `Usage:
   container-compare diff A B [--json | --markdown] [--ignore GLOB]... [--fail-on KINDS] [--max-changes N] [--max-size-change SIZE|PCT]
@@ -104,12 +103,6 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
 } satisfies ParseArgsConfig['options'];
-
-export interface Io {
-  stdout: NodeJS.WritableStream;
-  stderr: NodeJS.WriteStream | NodeJS.WritableStream;
-  env: NodeJS.ProcessEnv;
-}
 
 /** Runs the CLI and returns its exit code; never exits the process itself (tests call it in-process). */
 export async function run(argv: string[], io: Io = { stdout: process.stdout, stderr: process.stderr, env: process.env }, signal?: AbortSignal): Promise<number> {
@@ -387,22 +380,6 @@ export function parseCommand(text: string, flag: string): string[] {
   if (words.length === 0) throw new CompareError('badArgument', `${flag} is empty`);
   return words;
 }
-
-/** Whether an image's merged filesystem has a path (following symlinks), for the probe presets. */
-
-function need(args: string[], n: number, what: string): void {
-  if (args.length !== n) throw usage(what);
-}
-
-function usage(what: string): CompareError {
-  return new CompareError('badArgument', `usage: container-compare ${what} (see --help)`);
-}
-
-function parseCount(s: string, flag: string): number {
-  if (!/^\d+$/.test(s)) throw new CompareError('badArgument', `${flag} expects a whole number, got "${s}"`);
-  return Number(s);
-}
-
 
 declare const __VERSION__: string | undefined;
 const VERSION = typeof __VERSION__ === 'string' ? __VERSION__ : 'dev';
