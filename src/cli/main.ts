@@ -1,28 +1,18 @@
-import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { pipeline } from 'node:stream/promises';
+import { parseArgs } from 'node:util';
 import { Cache, DEFAULT_MAX_LAYER_BYTES, defaultCacheDir } from '../core/layers/cache';
-import { analyzePair, takeSnapshot, type AnalysisSide } from '../core/report/analysis';
-import { CompareError, isCompareError, messageOf } from '../core/util/errors';
-import { findFile, readImageFile } from '../core/layers/files';
-import { FileTree, type MergedEntry } from '../core/layers/fileTree';
+import { isCompareError, messageOf } from '../core/util/errors';
 import { parsePlatform } from '../core/image/layout';
 import { loadImages, type LoadOptions } from '../core/sources/loader';
-import { evaluateGate, parseGateKinds, parseSizeLimit } from '../core/report/report';
-import { readSnapshotRef, serializeSnapshot } from '../core/report/snapshot';
 import { parseSize } from '../core/util/units';
-import { parseReference } from '../core/image/reference';
-import { DEFAULT_RUN_OPTIONS, type RunOptions, type RunReport } from '../core/run/runModel';
-import type { Finding } from '../core/findings/findings';
-import type { ImageModel } from '../core/image/model';
-import { renderLayers, renderListing, renderMarkdown, renderText } from './format';
+import { DEFAULT_RUN_OPTIONS } from '../core/run/runModel';
 import { Progress } from './progress';
-import { renderRun, safeJson } from './runFormat';
 import type * as DaemonClientModule from '../docker/daemonClient';
 import type * as EndpointModule from '../docker/endpoint';
-import type * as RunPairModule from '../docker/runPair';
-import { EXIT_DIFFERENT, EXIT_ERROR, EXIT_SAME, need, parseCount, usage, type Io } from './commands/command';
+import { EXIT_ERROR, usage, type Io, type OptionsConfig } from './commands/command';
+import { COMMANDS } from './commands/commands';
 
 export { EXIT_DIFFERENT, EXIT_ERROR, EXIT_SAME } from './commands/command';
+export { exitGuard } from './commands/run';
 
 const USAGE = `Usage:
   container-compare diff A B [--json | --markdown] [--ignore GLOB]... [--fail-on KINDS] [--max-changes N] [--max-size-change SIZE|PCT]
@@ -73,14 +63,8 @@ Run (one container per image, the same way; always removed afterwards):
 Exit codes: 0 no difference (or within --fail-on/--max-changes), 1 differences, 2 error (or cancelled).
 `;
 
-const OPTIONS = {
-  json: { type: 'boolean' },
-  markdown: { type: 'boolean' },
-  ignore: { type: 'string', multiple: true },
-  'fail-on': { type: 'string' },
-  'max-changes': { type: 'string' },
-  'max-size-change': { type: 'string' },
-  layer: { type: 'string' },
+/** The options of every command; each command declares its own beside it. */
+const SHARED_OPTIONS = {
   host: { type: 'string' },
   platform: { type: 'string' },
   'cache-dir': { type: 'string' },
@@ -89,20 +73,13 @@ const OPTIONS = {
   'insecure-registry': { type: 'string', multiple: true },
   'registry-ca': { type: 'string', multiple: true },
   'docker-config': { type: 'string' },
-  port: { type: 'string' },
-  bind: { type: 'string' },
-  http: { type: 'string' },
-  probe: { type: 'string', multiple: true },
-  'no-presets': { type: 'boolean' },
-  quiet: { type: 'string' },
-  duration: { type: 'string' },
-  env: { type: 'string', multiple: true },
-  cmd: { type: 'string' },
-  entrypoint: { type: 'string' },
   debug: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
-} satisfies ParseArgsConfig['options'];
+} satisfies OptionsConfig;
+
+/** One table for parseArgs: any command accepts (and ignores) another's options, as when they were all in one switch. */
+const OPTIONS: OptionsConfig & typeof SHARED_OPTIONS = Object.assign({}, ...COMMANDS.map((c) => c.options), SHARED_OPTIONS);
 
 /** Runs the CLI and returns its exit code; never exits the process itself (tests call it in-process). */
 export async function run(argv: string[], io: Io = { stdout: process.stdout, stderr: process.stderr, env: process.env }, signal?: AbortSignal): Promise<number> {
@@ -149,144 +126,15 @@ export async function run(argv: string[], io: Io = { stdout: process.stdout, std
       },
     };
     try {
-      switch (command) {
-        case 'diff': {
-          need(args, 2, 'diff A B');
-          if (values.json && values.markdown) throw new CompareError('badArgument', 'Choose one of --json and --markdown');
-          const failOn = values['fail-on'] ? parseGateKinds(values['fail-on']) : undefined;
-          const maxChanges = values['max-changes'] === undefined ? 0 : parseCount(values['max-changes'], '--max-changes');
-          const maxSizeChange = values['max-size-change'] === undefined ? undefined : parseSizeLimit(values['max-size-change']);
-          const [a, b] = await loadSides(args, load);
-          progress.update({ message: 'Comparing' });
-          const { report } = await analyzePair(a, b, { cache, ignore: values.ignore, signal, fetchLayers: (side, d) => fetchLayers(args[side === 'a' ? 0 : 1], d) });
-          // --max-size-change alone gates the size only; with --fail-on or --max-changes, both.
-          const countChanges = !(maxSizeChange && failOn === undefined && values['max-changes'] === undefined);
-          const gate = evaluateGate(report, failOn, maxChanges, { maxSizeChange, countChanges });
-          progress.done();
-          io.stdout.write(values.json ? JSON.stringify({ ...report, gate }, null, 2) + '\n' : values.markdown ? renderMarkdown(report, gate) : renderText(report, gate));
-          return gate.fail ? EXIT_DIFFERENT : EXIT_SAME;
-        }
-        case 'snapshot': {
-          need(args, 1, 'snapshot IMAGE');
-          // A snapshot of a snapshot checks it and writes it again.
-          let snapshot = await readSnapshotRef(args[0]);
-          if (!snapshot) {
-            const [image] = await loadImages(args, load);
-            progress.update({ message: `Reading the package databases of ${args[0]}` });
-            snapshot = await takeSnapshot(image, { cache, signal, fetchLayers: (d) => fetchLayers(args[0], d) });
-          }
-          progress.done();
-          io.stdout.write(serializeSnapshot(snapshot));
-          return 0;
-        }
-        case 'layers': {
-          need(args, 1, 'layers IMAGE');
-          const [image] = await loadImages(args, load);
-          progress.done();
-          if (values.json) {
-            io.stdout.write(JSON.stringify({ name: image.name, id: image.id, layers: image.layers, history: image.history }, null, 2) + '\n');
-          } else io.stdout.write(renderLayers(image));
-          return 0;
-        }
-        case 'ls': {
-          if (args.length < 1 || args.length > 2) throw usage('ls IMAGE [PATH]');
-          const [image] = await loadImages(args.slice(0, 1), load);
-          progress.done();
-          const dir = '/' + (args[1] ?? '/').split('/').filter(Boolean).join('/');
-          const layer = values.layer === undefined ? undefined : parseCount(values.layer, '--layer');
-          let entries: MergedEntry[];
-          if (layer !== undefined) {
-            if (layer >= image.layers.length) throw new CompareError('badArgument', `${image.name} has layers 0 to ${image.layers.length - 1}`);
-            const prefix = dir === '/' ? '/' : dir + '/';
-            entries = image.indexes[layer].filter((e) => e.path === dir || e.path.startsWith(prefix)).map((e) => ({ ...e, layer }));
-          } else {
-            const tree = FileTree.merge(image.indexes);
-            const target = tree.resolve(dir);
-            if (!target) throw new CompareError('notFound', `${dir}: no such file or directory in ${image.name}`);
-            entries = target.entry.type === 'dir' ? tree.list(target.path) ?? [] : [target.entry];
-          }
-          io.stdout.write(values.json ? JSON.stringify(entries, null, 2) + '\n' : renderListing(entries));
-          return 0;
-        }
-        case 'cat': {
-          need(args, 2, 'cat IMAGE PATH');
-          const layer = values.layer === undefined ? undefined : parseCount(values.layer, '--layer');
-          // Index first, then fetch only the layer that holds the file (a registry image downloads just that one).
-          let [image] = await loadImages(args.slice(0, 1), load);
-          let file = findFile(image, args[1], layer);
-          const diffId = image.layers[file.layer].diffId;
-          if (!cache.layers.has(diffId)) {
-            [image] = await loadImages(args.slice(0, 1), { ...load, needLayerBytes: [diffId] });
-            file = findFile(image, args[1], layer);
-          }
-          progress.done();
-          await pipeline(await readImageFile(cache, image, file), io.stdout, { end: false });
-          return 0;
-        }
-        case 'run': {
-          need(args, 2, 'run A B');
-          const options = runOptions(values);
-          for (const ref of args) {
-            const kind = parseReference(ref).kind;
-            if (kind !== 'daemon') {
-              const fix = kind === 'registry' ? 'docker pull it first' : 'docker load it first';
-              throw new CompareError('badArgument', `run starts containers, so its images must be in the Docker engine; ${ref} is ${kind === 'registry' ? 'in a registry' : 'an archive or layout'} (${fix})`);
-            }
-          }
-          const images = (await loadImages(args, load)) as [ImageModel, ImageModel];
-          progress.done();
-          // eslint-disable-next-line @typescript-eslint/no-require-imports
-          const { runPair } = require('../docker/runPair') as typeof RunPairModule;
-          exitGuard.active++;
-          let report;
-          try {
-            report = await runPair(daemon(), images, [args[0], args[1]], options, {
-              signal,
-              onEvent: (e) => {
-                if (e.type === 'phase') progress.update({ message: e.message });
-              },
-            });
-          } finally {
-            exitGuard.active--;
-            progress.done();
-          }
-          for (const side of [report.a, report.b]) if (side.cleanupError) io.stderr.write(`container-compare: warning: ${side.cleanupError}\n`);
-          // The run's findings ranked with the images' comparison: the cause next to the symptom.
-          let findings: readonly Finding[] | RunReport['findings'] = report.findings;
-          try {
-            progress.update({ message: 'Comparing the images' });
-            const { report: diff } = await analyzePair({ model: images[0] }, { model: images[1] }, { cache, ignore: values.ignore, signal, run: report, fetchLayers: (side, d) => fetchLayers(args[side === 'a' ? 0 : 1], d) });
-            findings = diff.findings ?? findings;
-          } catch (e) {
-            if (isCompareError(e) && e.reason === 'cancelled') throw e;
-            io.stderr.write(`container-compare: warning: the images could not be compared (${messageOf(e)}); showing the run's findings only\n`);
-          } finally {
-            progress.done();
-          }
-          io.stdout.write(values.json ? safeJson({ ...report, findings }) + '\n' : renderRun(report, findings));
-          return report.differ ? EXIT_DIFFERENT : EXIT_SAME;
-        }
-        default:
-          throw usage(`unknown command "${command}"`);
-      }
+      const cmd = COMMANDS.find((c) => c.name === command);
+      if (!cmd) throw usage(`unknown command "${command}"`);
+      return await cmd.run({ io, signal, cache, progress, daemon, load, fetchLayers }, args, values);
     } finally {
       progress.done();
     }
   } catch (e) {
     return reportError(e, io, debug);
   }
-}
-
-/** Each reference as an image to load, or a snapshot file (detected by its content) to compare without one. */
-async function loadSides(refs: readonly string[], load: LoadOptions): Promise<AnalysisSide[]> {
-  const snapshots = await Promise.all(refs.map((r) => readSnapshotRef(r)));
-  const images = refs.filter((_, i) => !snapshots[i]);
-  const models = images.length ? await loadImages(images, load) : [];
-  let next = 0;
-  return refs.map((file, i) => {
-    const snapshot = snapshots[i];
-    return snapshot ? { snapshot, file } : { model: models[next++] };
-  });
 }
 
 function reportError(e: unknown, io: Io, debug: boolean): number {
@@ -301,84 +149,6 @@ function reportError(e: unknown, io: Io, debug: boolean): number {
   if (debug && e instanceof Error) io.stderr.write(`${e.stack}\n`);
   else if (!known) io.stderr.write('Run again with --debug for details.\n');
   return EXIT_ERROR;
-}
-
-/**
- * While above zero, a run's containers are being used or removed: the
- * process entry point (index.ts) then lets a second Ctrl-C wait for the
- * removal instead of exiting over it.
- */
-export const exitGuard = { active: 0 };
-
-type Values = ReturnType<typeof parseArgs<{ args: string[]; options: typeof OPTIONS; allowPositionals: true; strict: true }>>['values'];
-
-function runOptions(values: Values): RunOptions {
-  const seconds = (s: string | undefined, flag: string, fallback: number): number => {
-    if (s === undefined) return fallback;
-    if (!/^\d+(\.\d+)?$/.test(s) || Number(s) <= 0) throw new CompareError('badArgument', `${flag} expects a number of seconds above 0, got "${s}"`);
-    return Math.round(Number(s) * 1000);
-  };
-  for (const kv of values.env ?? []) {
-    if (!/^[^=\s]+=/.test(kv)) throw new CompareError('badArgument', `--env expects KEY=VALUE, got "${kv}"`);
-  }
-  const http = values.http;
-  if (http !== undefined && !http.startsWith('/')) throw new CompareError('badArgument', `--http expects a path starting with /, got "${http}"`);
-  return {
-    ...(values.cmd !== undefined ? { cmd: parseCommand(values.cmd, '--cmd') } : {}),
-    ...(values.entrypoint !== undefined ? { entrypoint: parseCommand(values.entrypoint, '--entrypoint') } : {}),
-    ...(values.env?.length ? { env: values.env } : {}),
-    ...(values.port !== undefined ? { port: values.port } : {}),
-    ...(values.bind !== undefined ? { bindAddress: values.bind } : {}),
-    quietMs: seconds(values.quiet, '--quiet', DEFAULT_RUN_OPTIONS.quietMs),
-    maxMs: seconds(values.duration, '--duration', DEFAULT_RUN_OPTIONS.maxMs),
-    presets: !values['no-presets'],
-    probes: values.probe ?? [],
-    ...(http !== undefined ? { httpPath: http } : {}),
-  };
-}
-
-/** A command line as a POSIX shell splits it (quotes, backslashes; no expansion), or a JSON array of strings. */
-export function parseCommand(text: string, flag: string): string[] {
-  const t = text.trim();
-  if (t.startsWith('[')) {
-    let v: unknown;
-    try {
-      v = JSON.parse(t);
-    } catch {
-      v = undefined;
-    }
-    if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw new CompareError('badArgument', `${flag}: a JSON array of strings was expected, got ${t}`);
-    return v as string[];
-  }
-  const words: string[] = [];
-  let word: string | undefined;
-  for (let i = 0; i < t.length; i++) {
-    const c = t[i];
-    if (c === "'") {
-      const end = t.indexOf("'", i + 1);
-      if (end < 0) throw new CompareError('badArgument', `${flag}: unterminated ' in ${t}`);
-      word = (word ?? '') + t.slice(i + 1, end);
-      i = end;
-    } else if (c === '"') {
-      let j = i + 1;
-      let part = '';
-      for (; j < t.length && t[j] !== '"'; j++) {
-        if (t[j] === '\\' && j + 1 < t.length && '"\\$`'.includes(t[j + 1])) j++;
-        part += t[j];
-      }
-      if (j >= t.length) throw new CompareError('badArgument', `${flag}: unterminated " in ${t}`);
-      word = (word ?? '') + part;
-      i = j;
-    } else if (c === '\\' && i + 1 < t.length) {
-      word = (word ?? '') + t[++i];
-    } else if (/\s/.test(c)) {
-      if (word !== undefined) words.push(word);
-      word = undefined;
-    } else word = (word ?? '') + c;
-  }
-  if (word !== undefined) words.push(word);
-  if (words.length === 0) throw new CompareError('badArgument', `${flag} is empty`);
-  return words;
 }
 
 declare const __VERSION__: string | undefined;

@@ -1,3 +1,4 @@
+import type { ParseArgsConfig, parseArgs } from 'node:util';
 import type { Cache } from '../../core/layers/cache';
 import { CompareError } from '../../core/util/errors';
 import type { LoadOptions } from '../../core/sources/loader';
@@ -25,6 +26,25 @@ export interface CommandContext {
   load: LoadOptions;
   /** Brings layers' bytes of `ref` into the cache (to read package databases): a registry fetches just those, the engine exports the image. */
   fetchLayers: (ref: string, diffIds: string[]) => Promise<void>;
+}
+
+export type OptionsConfig = NonNullable<ParseArgsConfig['options']>;
+
+/** What parseArgs makes of `O`: each option's value, undefined when not given. */
+export type OptionValues<O extends OptionsConfig> = ReturnType<typeof parseArgs<{ args: string[]; options: O; allowPositionals: true; strict: true }>>['values'];
+
+/** One subcommand of the CLI, registered in commands.ts. */
+export interface Command<O extends OptionsConfig = OptionsConfig> {
+  /** The word after `container-compare`. */
+  name: string;
+  /**
+   * The options it reads. main.ts parses every command's and the shared ones
+   * as one table: any option is accepted (and ignored) by any command, as it
+   * always was.
+   */
+  options: O;
+  /** Returns the exit code; errors are thrown (main.ts reports them). */
+  run(ctx: CommandContext, args: string[], values: OptionValues<O>): Promise<number>;
 }
 
 export function need(args: string[], n: number, what: string): void {
