@@ -4,7 +4,6 @@ import { isCompareError, messageOf } from '../core/util/errors';
 import { parsePlatform } from '../core/image/layout';
 import { loadImages, type LoadOptions } from '../core/sources/loader';
 import { parseSize } from '../core/util/units';
-import { DEFAULT_RUN_OPTIONS } from '../core/run/runModel';
 import { Progress } from './progress';
 import type * as DaemonClientModule from '../docker/daemonClient';
 import type * as EndpointModule from '../docker/endpoint';
@@ -14,56 +13,48 @@ import { COMMANDS } from './commands/commands';
 export { EXIT_DIFFERENT, EXIT_ERROR, EXIT_SAME } from './commands/command';
 export { exitGuard } from './commands/run';
 
-const USAGE = `Usage:
-  container-compare diff A B [--json | --markdown] [--ignore GLOB]... [--fail-on KINDS] [--max-changes N] [--max-size-change SIZE|PCT]
-  container-compare snapshot IMAGE > baseline.json
-  container-compare diff baseline.json IMAGE [...]   (a snapshot file as A or B: compare a new build to a baseline)
-  container-compare layers IMAGE [--json]
-  container-compare ls IMAGE [PATH] [--layer N] [--json]
-  container-compare cat IMAGE PATH [--layer N]
-  container-compare run A B [--port P] [--http PATH] [--probe CMD]... [--duration S] [--quiet S]
-                            [--env K=V]... [--cmd CMD] [--entrypoint CMD] [--bind ADDR] [--no-presets] [--json]
+// --help is composed from these and each command's usage and options (commands/), in COMMANDS' order.
+const IMAGES_HELP = [
+  'Images: name:tag or an image id (Docker engine), docker-archive:PATH[:name:tag],',
+  '        oci:DIR[:tag], oci-archive:PATH[:tag], registry://HOST[:PORT]/REPO:TAG (or @sha256:...)',
+];
 
-Images: name:tag or an image id (Docker engine), docker-archive:PATH[:name:tag],
-        oci:DIR[:tag], oci-archive:PATH[:tag], registry://HOST[:PORT]/REPO:TAG (or @sha256:...)
+const SHARED_OPTIONS_HELP = [
+  '  --host URL          Docker endpoint (default: DOCKER_HOST, the current docker context, /var/run/docker.sock)',
+  "  --platform OS/ARCH  platform to pick from multi-platform indexes (default: this machine's)",
+  '  --cache-dir DIR     cache folder (default: $CONTAINER_COMPARE_CACHE or the user cache dir)',
+  '  --cache-size SIZE   bound of the layer byte store, e.g. 10G (default 10G; 0 keeps no bytes)',
+];
 
-Options:
-  --host URL          Docker endpoint (default: DOCKER_HOST, the current docker context, /var/run/docker.sock)
-  --platform OS/ARCH  platform to pick from multi-platform indexes (default: this machine's)
-  --cache-dir DIR     cache folder (default: $CONTAINER_COMPARE_CACHE or the user cache dir)
-  --cache-size SIZE   bound of the layer byte store, e.g. 10G (default 10G; 0 keeps no bytes)
-  --ignore GLOB       leave matching paths out, e.g. '/var/log/**' (repeatable)
-  --fail-on KINDS     count only these differences: any, layers, files, config, added, removed,
-                      modified, content, lineEndings, mode, owner, symlink, type, and (only when named)
-                      packages, base, secrets (new in B), leftovers (new in B) (comma-separated)
-  --max-changes N     exit 0 while at most N counted differences (default 0)
-  --max-size-change SIZE|PCT  fail when the image size moves more than SIZE (10M) or PCT (5%) either way;
-                      alone (without --fail-on/--max-changes) only the size is gated
-  --debug             stack traces on errors
+const DEBUG_HELP = '  --debug             stack traces on errors';
 
-Registries (images read over the distribution API; only layers not indexed yet are downloaded):
-  --remote            plain names (host:5000/app:ci) are registry images, not the engine's
-  --insecure-registry HOST   plain HTTP / unverified TLS for HOST, HOST:PORT or a CIDR, as Docker's
-                      insecure-registries (repeatable; loopback registries are insecure by default, as in Docker)
-  --registry-ca FILE  a PEM CA trusted for registries (repeatable; also NODE_EXTRA_CA_CERTS, certs.d)
-  --docker-config DIR the docker config with credentials (default: $DOCKER_CONFIG, else ~/.docker)
+const REGISTRIES_HELP = [
+  'Registries (images read over the distribution API; only layers not indexed yet are downloaded):',
+  "  --remote            plain names (host:5000/app:ci) are registry images, not the engine's",
+  "  --insecure-registry HOST   plain HTTP / unverified TLS for HOST, HOST:PORT or a CIDR, as Docker's",
+  '                      insecure-registries (repeatable; loopback registries are insecure by default, as in Docker)',
+  '  --registry-ca FILE  a PEM CA trusted for registries (repeatable; also NODE_EXTRA_CA_CERTS, certs.d)',
+  '  --docker-config DIR the docker config with credentials (default: $DOCKER_CONFIG, else ~/.docker)',
+];
 
-Run (one container per image, the same way; always removed afterwards):
-  --port P            container port to publish, e.g. 80 or 8080/tcp (default: the lowest TCP port A, else B, exposes)
-  --bind ADDR         host address the port is published on (default 127.0.0.1)
-  --http PATH         GET PATH (e.g. /) on both published ports and compare the answers
-  --probe CMD         a command run with sh -c in both containers after startup (repeatable)
-  --no-presets        do not run the probes chosen by what the images contain (apache2ctl -M, php -m, env, id...)
-  --quiet S           startup ends after S seconds without output (default ${DEFAULT_RUN_OPTIONS.quietMs / 1000})
-  --duration S        ...or after S seconds at most (default ${DEFAULT_RUN_OPTIONS.maxMs / 1000})
-  --env K=V           set in both containers (repeatable)
-  --cmd CMD           replace both images' CMD (words as a shell splits them, or a JSON array)
-  --entrypoint CMD    replace both images' ENTRYPOINT (same syntax)
+const EXIT_CODES_HELP = 'Exit codes: 0 no difference (or within --fail-on/--max-changes), 1 differences, 2 error (or cancelled).';
 
-Exit codes: 0 no difference (or within --fail-on/--max-changes), 1 differences, 2 error (or cancelled).
-`;
+/** --help: Usage, images, options (the shared ones with those commands list there), registries, each command's own section, exit codes. */
+function usageText(): string {
+  const lines = (ls: readonly string[]): string => ls.map((l) => `${l}\n`).join('');
+  const listed = COMMANDS.flatMap((c) => (c.help && c.help.heading === undefined ? c.help.lines : []));
+  const sections = COMMANDS.flatMap((c) => (c.help?.heading !== undefined ? [lines([c.help.heading, ...c.help.lines])] : []));
+  return [
+    lines(['Usage:', ...COMMANDS.flatMap((c) => c.usage)]),
+    lines(IMAGES_HELP),
+    lines(['Options:', ...SHARED_OPTIONS_HELP, ...listed, DEBUG_HELP]),
+    lines(REGISTRIES_HELP),
+    ...sections,
+    lines([EXIT_CODES_HELP]),
+  ].join('\n');
+}
 
-/** The options of every command; each command declares its own beside it. */
+/** The options all commands share (cache, engine, registries, --help); each command declares its own beside it. */
 const SHARED_OPTIONS = {
   host: { type: 'string' },
   platform: { type: 'string' },
@@ -93,7 +84,7 @@ export async function run(argv: string[], io: Io = { stdout: process.stdout, std
     }
     const [command, ...args] = positionals;
     if (values.help || !command) {
-      (values.help ? io.stdout : io.stderr).write(USAGE);
+      (values.help ? io.stdout : io.stderr).write(usageText());
       return values.help ? 0 : EXIT_ERROR;
     }
     const progress = new Progress(io.stderr);

@@ -9,6 +9,9 @@ const options = {
 
 export const catCommand: Command<typeof options> = {
   name: 'cat',
+  usage: [
+    '  container-compare cat IMAGE PATH [--layer N]',
+  ],
   options,
   async run({ io, cache, progress, load }, args, values) {
     need(args, 2, 'cat IMAGE PATH');

@@ -37,6 +37,10 @@ export type OptionValues<O extends OptionsConfig> = ReturnType<typeof parseArgs<
 export interface Command<O extends OptionsConfig = OptionsConfig> {
   /** The word after `container-compare`. */
   name: string;
+  /** Its lines of --help's Usage section, as printed. */
+  usage: readonly string[];
+  /** Its options' lines of --help, as printed: in the shared Options section, or in a section of their own under `heading`. */
+  help?: { heading?: string; lines: readonly string[] };
   /**
    * The options it reads. main.ts parses every command's and the shared ones
    * as one table: any option is accepted (and ignored) by any command, as it

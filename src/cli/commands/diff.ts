@@ -17,6 +17,20 @@ const options = {
 
 export const diffCommand: Command<typeof options> = {
   name: 'diff',
+  usage: [
+    '  container-compare diff A B [--json | --markdown] [--ignore GLOB]... [--fail-on KINDS] [--max-changes N] [--max-size-change SIZE|PCT]',
+  ],
+  help: {
+    lines: [
+      "  --ignore GLOB       leave matching paths out, e.g. '/var/log/**' (repeatable)",
+      '  --fail-on KINDS     count only these differences: any, layers, files, config, added, removed,',
+      '                      modified, content, lineEndings, mode, owner, symlink, type, and (only when named)',
+      '                      packages, base, secrets (new in B), leftovers (new in B) (comma-separated)',
+      '  --max-changes N     exit 0 while at most N counted differences (default 0)',
+      '  --max-size-change SIZE|PCT  fail when the image size moves more than SIZE (10M) or PCT (5%) either way;',
+      '                      alone (without --fail-on/--max-changes) only the size is gated',
+    ],
+  },
   options,
   async run({ io, cache, progress, signal, load, fetchLayers }, args, values) {
     need(args, 2, 'diff A B');

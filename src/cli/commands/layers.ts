@@ -8,6 +8,9 @@ const options = {
 
 export const layersCommand: Command<typeof options> = {
   name: 'layers',
+  usage: [
+    '  container-compare layers IMAGE [--json]',
+  ],
   options,
   async run({ io, progress, load }, args, values) {
     need(args, 1, 'layers IMAGE');

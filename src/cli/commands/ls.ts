@@ -11,6 +11,9 @@ const options = {
 
 export const lsCommand: Command<typeof options> = {
   name: 'ls',
+  usage: [
+    '  container-compare ls IMAGE [PATH] [--layer N] [--json]',
+  ],
   options,
   async run({ io, progress, load }, args, values) {
     if (args.length < 1 || args.length > 2) throw usage('ls IMAGE [PATH]');

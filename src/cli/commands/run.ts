@@ -33,6 +33,25 @@ export const exitGuard = { active: 0 };
 
 export const runCommand: Command<typeof options> = {
   name: 'run',
+  usage: [
+    '  container-compare run A B [--port P] [--http PATH] [--probe CMD]... [--duration S] [--quiet S]',
+    '                            [--env K=V]... [--cmd CMD] [--entrypoint CMD] [--bind ADDR] [--no-presets] [--json]',
+  ],
+  help: {
+    heading: 'Run (one container per image, the same way; always removed afterwards):',
+    lines: [
+      '  --port P            container port to publish, e.g. 80 or 8080/tcp (default: the lowest TCP port A, else B, exposes)',
+      '  --bind ADDR         host address the port is published on (default 127.0.0.1)',
+      '  --http PATH         GET PATH (e.g. /) on both published ports and compare the answers',
+      '  --probe CMD         a command run with sh -c in both containers after startup (repeatable)',
+      '  --no-presets        do not run the probes chosen by what the images contain (apache2ctl -M, php -m, env, id...)',
+      `  --quiet S           startup ends after S seconds without output (default ${DEFAULT_RUN_OPTIONS.quietMs / 1000})`,
+      `  --duration S        ...or after S seconds at most (default ${DEFAULT_RUN_OPTIONS.maxMs / 1000})`,
+      '  --env K=V           set in both containers (repeatable)',
+      "  --cmd CMD           replace both images' CMD (words as a shell splits them, or a JSON array)",
+      "  --entrypoint CMD    replace both images' ENTRYPOINT (same syntax)",
+    ],
+  },
   options,
   async run({ io, cache, progress, signal, daemon, load, fetchLayers }, args, values) {
     need(args, 2, 'run A B');

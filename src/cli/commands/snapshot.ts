@@ -5,6 +5,11 @@ import { need, type Command } from './command';
 
 export const snapshotCommand: Command = {
   name: 'snapshot',
+  // With the second line, what a snapshot is for: the A or B of a diff.
+  usage: [
+    '  container-compare snapshot IMAGE > baseline.json',
+    '  container-compare diff baseline.json IMAGE [...]   (a snapshot file as A or B: compare a new build to a baseline)',
+  ],
   options: {},
   async run({ io, cache, progress, signal, load, fetchLayers }, args) {
     need(args, 1, 'snapshot IMAGE');
