@@ -3,7 +3,8 @@ import type { ImageModel } from '../core/image/model';
 import type { MergedEntry } from '../core/layers/fileTree';
 import type { Leftover } from '../core/findings/leftovers';
 import type { PackageChange } from '../core/packages/packages';
-import { describeChange, groupFiles, octal } from '../core/report/report';
+import { describeChange, groupFiles } from '../core/report/report';
+import { cut, octal, shortId, two } from '../core/util/text';
 import { humanSize } from '../core/util/units';
 import { differs, sameInstruction } from '../core/diff/align';
 import { findingLines, findingsMarkdown, md } from './findingFormat';
@@ -13,9 +14,6 @@ import { inert } from './runFormat';
 const PER_GROUP = 25;
 
 
-const two = (n: number) => String(n).padStart(2, '0');
-const shortId = (id: string) => id.replace(/^sha256:/, '').slice(0, 12);
-const truncate = (s: string, n: number) => (s.length > n ? s.slice(0, n - 1) + '…' : s);
 
 function layerLabel(s: ReportLayerSide | undefined): string {
   return s ? s.instruction : '';
@@ -57,7 +55,7 @@ export function renderText(r: DiffReport, gate: GateResult): string {
     if (Array.isArray(item)) {
       const size = item.reduce((n, l) => n + (l.a?.size ?? 0), 0);
       const span = item.length === 1 ? two(item[0].index) : `${two(item[0].index)}-${two(item[item.length - 1].index)}`;
-      const what = item.length === 1 ? truncate(layerLabel(item[0].a), 70) : 'shared layers';
+      const what = item.length === 1 ? cut(layerLabel(item[0].a), 70) : 'shared layers';
       lines.push(`  = ${span.padEnd(5)}  ${item.length} identical: ${what} (${humanSize(size)})`);
       continue;
     }
@@ -65,16 +63,16 @@ export function renderText(r: DiffReport, gate: GateResult): string {
     const n = l.files?.length ?? 0;
     const files = `${n} file${n === 1 ? '' : 's'} differ${n === 1 ? 's' : ''}`;
     if (l.status === 'sameContent') {
-      lines.push(`  ≈ ${two(l.index).padEnd(5)}  ${truncate(l.a!.instruction, 90)}  [same content, other timestamps]`);
+      lines.push(`  ≈ ${two(l.index).padEnd(5)}  ${cut(l.a!.instruction, 90)}  [same content, other timestamps]`);
     } else if (l.status === 'different') {
       const same = sameInstruction(l.a!, l.b!);
-      lines.push(`  ≠ ${two(l.index).padEnd(5)}  ${truncate(l.a!.instruction, 90)}  [${files}]`);
-      if (!same) lines.push(`    ${''.padEnd(5)}  B: ${truncate(l.b!.instruction, 90)}`);
+      lines.push(`  ≠ ${two(l.index).padEnd(5)}  ${cut(l.a!.instruction, 90)}  [${files}]`);
+      if (!same) lines.push(`    ${''.padEnd(5)}  B: ${cut(l.b!.instruction, 90)}`);
     } else {
       const side = l.status === 'onlyA' ? l.a! : l.b!;
       const other = l.status === 'onlyA' ? 'B' : 'A';
       const empty = l.emptyStep ? `; ${other} ran the same step and it wrote nothing` : '';
-      lines.push(`  ${MARK[l.status]} ${two(l.index).padEnd(5)}  only in ${l.status === 'onlyA' ? 'A' : 'B'}: ${truncate(side.instruction, 80)} (${side.fileCount} files, ${humanSize(side.size)})${empty}`);
+      lines.push(`  ${MARK[l.status]} ${two(l.index).padEnd(5)}  only in ${l.status === 'onlyA' ? 'A' : 'B'}: ${cut(side.instruction, 80)} (${side.fileCount} files, ${humanSize(side.size)})${empty}`);
     }
   }
   const s = r.summary.files;
@@ -139,7 +137,7 @@ function leftoverLines(l: ReportLeftovers): string[] {
 }
 
 function show(v: unknown): string {
-  return v === null || v === undefined ? '(none)' : truncate(typeof v === 'string' ? JSON.stringify(v) : JSON.stringify(v), 100);
+  return v === null || v === undefined ? '(none)' : cut(typeof v === 'string' ? JSON.stringify(v) : JSON.stringify(v), 100);
 }
 
 /**
@@ -164,7 +162,7 @@ export function renderMarkdown(r: DiffReport, gate: GateResult): string {
       continue;
     }
     const side = item.a ?? item.b!;
-    const instr = item.status === 'different' && !sameInstruction(item.a!, item.b!) ? `A: ${md(item.a!.instruction)}<br>B: ${md(item.b!.instruction)}` : md(truncate(side.instruction, 120));
+    const instr = item.status === 'different' && !sameInstruction(item.a!, item.b!) ? `A: ${md(item.a!.instruction)}<br>B: ${md(item.b!.instruction)}` : md(cut(side.instruction, 120));
     out.push(`| ${two(item.index)} | ${STATUS_WORDS[item.status]}${item.emptyStep ? ` (${item.emptyStep.side.toUpperCase()}: same step, wrote nothing)` : ''} | ${instr} | ${item.files?.length ?? 0} |`);
   }
   out.push('', '</details>');
@@ -208,7 +206,7 @@ export function renderMarkdown(r: DiffReport, gate: GateResult): string {
 export function renderLayers(image: ImageModel): string {
   const lines = [`${image.name}  ${shortId(image.id)}  ${image.layers.length} layers`];
   for (const l of image.layers) {
-    lines.push(`  ${two(l.index)}  ${humanSize(l.size).padStart(7)}  ${String(l.fileCount).padStart(6)} files  ${l.builder.padEnd(8)}  ${truncate(l.instruction, 100)}`);
+    lines.push(`  ${two(l.index)}  ${humanSize(l.size).padStart(7)}  ${String(l.fileCount).padStart(6)} files  ${l.builder.padEnd(8)}  ${cut(l.instruction, 100)}`);
   }
   return lines.join('\n') + '\n';
 }

@@ -1,6 +1,7 @@
 import type { LogRow } from '../core/run/logDiff';
 import type { ContainerState, HttpResult, RunReport, SideRun } from '../core/run/runModel';
 import { findingLines, type ShownFinding } from './findingFormat';
+import { cut, plural, shortId } from '../core/util/text';
 
 /**
  * Text output of `container-compare run`. Everything a container wrote (log
@@ -36,9 +37,8 @@ export function safeJson(value: unknown): string {
   return JSON.stringify(value, null, 2).replace(UNSAFE_IN_JSON, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
-const shortId = (id: string) => id.replace(/^sha256:/, '').slice(0, 12);
-const cut = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}… (${s.length - n + 1} more characters)` : s);
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+/** A container line cut for a terminal, saying how much was left out. */
+const cutNoting = (s: string, n: number) => (s.length > n ? `${cut(s, n)} (${s.length - n + 1} more characters)` : s);
 
 export function describeState(s: ContainerState): string {
   let text: string;
@@ -71,17 +71,17 @@ function streamOf(run: SideRun, line: number | undefined): string {
 function rowText(r: LogRow, a: SideRun, b: SideRun): string {
   switch (r.kind) {
     case 'onlyA':
-      return `- A ${streamOf(a, r.a!.line)}  ${cut(r.a!.raw, MAX_LINE)}`;
+      return `- A ${streamOf(a, r.a!.line)}  ${cutNoting(r.a!.raw, MAX_LINE)}`;
     case 'onlyB':
-      return `+ B ${streamOf(b, r.b!.line)}  ${cut(r.b!.raw, MAX_LINE)}`;
+      return `+ B ${streamOf(b, r.b!.line)}  ${cutNoting(r.b!.raw, MAX_LINE)}`;
     case 'changed': {
       const words = (r.words ?? [])
         .map((w) => (w.kind === 'same' ? (w.a ?? '') : w.kind === 'onlyA' ? `[-${w.a ?? ''}-]` : `{+${w.b ?? ''}+}`))
         .join('');
-      return `~   ${streamOf(a, r.a!.line)}  ${cut(words, MAX_LINE)}`;
+      return `~   ${streamOf(a, r.a!.line)}  ${cutNoting(words, MAX_LINE)}`;
     }
     default:
-      return `    ${streamOf(a, r.a!.line)}  ${cut(r.a!.raw, MAX_LINE)}`;
+      return `    ${streamOf(a, r.a!.line)}  ${cutNoting(r.a!.raw, MAX_LINE)}`;
   }
 }
 
@@ -137,7 +137,7 @@ export function renderRun(r: RunReport, findings: readonly ShownFinding[] = r.fi
       }
       out.push(`${head}: ${sameEnd ? 'differs' : `A ${outcome(p.a)}, B ${outcome(p.b)}`}`);
       for (const [mark, lines] of [['-', p.onlyA], ['+', p.onlyB]] as const) {
-        for (const l of lines.slice(0, MAX_PROBE_LINES)) out.push(`      ${mark} ${cut(l, MAX_LINE)}`);
+        for (const l of lines.slice(0, MAX_PROBE_LINES)) out.push(`      ${mark} ${cutNoting(l, MAX_LINE)}`);
         if (lines.length > MAX_PROBE_LINES) out.push(`      ${mark} … and ${lines.length - MAX_PROBE_LINES} more`);
       }
     }

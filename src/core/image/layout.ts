@@ -3,6 +3,7 @@ import { posix } from 'node:path';
 import { CompareError, messageOf } from '../util/errors';
 import type { ImageConfig } from './model';
 import { nameVariants } from './reference';
+import { shortId } from '../util/text';
 
 /** A blob of an archive or layout directory, by its path inside it. */
 export interface BlobRef {
@@ -183,7 +184,7 @@ export function selectImage(images: LayoutImage[], name: string | undefined, whe
 }
 
 function listNames(images: LayoutImage[]): string {
-  return images.map((i) => i.names[0] ?? i.id.slice(7, 19)).join(', ');
+  return images.map((i) => i.names[0] ?? shortId(i.id)).join(', ');
 }
 
 export function blobPath(digest: string, where: string): string {

@@ -9,8 +9,6 @@ import { newLeftovers, type LeftoverComparison } from '../findings/leftovers';
 import type { ImageModel, LayerInfo, LineEndings } from '../image/model';
 import type { PackageComparison } from '../packages/packages';
 import { octal } from '../util/text';
-// TEMP until the CLI/views split lands: their imports move to util/text.
-export { octal } from '../util/text';
 import { humanSize, parseSize } from '../util/units';
 
 /**

@@ -24,6 +24,12 @@ export function lowerFirst(s: string): string {
   return /^[A-Z][a-z]/.test(s) ? s[0].toLowerCase() + s.slice(1) : s;
 }
 
+/** Layer numbers as every output shows them: 00, 01, ... */
+export const two = (n: number): string => String(n).padStart(2, '0');
+
+/** An image or config id as people read it: the first 12 hex digits. */
+export const shortId = (id: string): string => id.replace(/^sha256:/, '').slice(0, 12);
+
 /** Permission bits as people write them: "0755". */
 export const octal = (mode: number): string => mode.toString(8).padStart(4, '0');
 

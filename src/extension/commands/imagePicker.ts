@@ -3,6 +3,7 @@ import { messageOf } from '../../core/util/errors';
 import { formatRegistryName, parseRegistryName } from '../../core/image/registryName';
 import { age, humanSize } from '../../core/util/units';
 import type { Services } from '../services';
+import { shortId } from '../../core/util/text';
 
 /** How long the picker waits for the engine's image list before it opens without it. */
 const LIST_WAIT_MS = 1500;
@@ -37,8 +38,8 @@ export async function pickImage(s: Services, title: string, step: number, placeh
     (images): Item[] => {
       const local: Item[] = [];
       for (const img of [...images].sort((a, b) => (a.created < b.created ? 1 : -1))) {
-        const desc = `${img.id.slice(7, 19)} · ${humanSize(img.size)} · ${age(img.created)}`;
-        if (!img.repoTags.length) local.push({ label: `$(package) ${img.id.slice(7, 19)}`, description: `untagged · ${desc}`, ref: img.id });
+        const desc = `${shortId(img.id)} · ${humanSize(img.size)} · ${age(img.created)}`;
+        if (!img.repoTags.length) local.push({ label: `$(package) ${shortId(img.id)}`, description: `untagged · ${desc}`, ref: img.id });
         for (const tag of img.repoTags) local.push({ label: `$(package) ${tag}`, description: desc, ref: tag });
       }
       return [{ label: `Images in ${endpoint}`, kind: vscode.QuickPickItemKind.Separator }, ...local, { label: 'Files', kind: vscode.QuickPickItemKind.Separator }, ...browse];

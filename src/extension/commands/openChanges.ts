@@ -5,7 +5,8 @@ import { ImageUri } from '../fs/imageUri';
 import type { Command, Services } from '../services';
 import type { ComparisonNode } from '../views/comparisonTree';
 import type { ImagesNode } from '../views/imagesTree';
-import { basename, two } from '../views/labels';
+import { basename } from '../views/labels';
+import { two } from '../../core/util/text';
 
 /** The multi-file diff editor gets slow beyond this many files; the rest stay one click away in the tree. */
 const MAX_MULTI = 300;

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { CompareError, isCompareError, messageOf } from '../../core/util/errors';
 import type { MergedEntry } from '../../core/layers/fileTree';
 import type { EntryType, FileEntry, ImageModel } from '../../core/image/model';
-import { octal } from '../../core/util/text';
+import { octal, shortId } from '../../core/util/text';
 import { humanSize } from '../../core/util/units';
 import type { EngineService } from '../engineService';
 import { withProgress } from '../progress';
@@ -116,7 +116,7 @@ export class ImageFileSystemProvider implements vscode.FileSystemProvider {
     const loaded = this.engine.image(u.imageId);
     if (loaded) return Promise.resolve(loaded);
     // After a window reload, restored editors ask before any view has loaded the image.
-    return withProgress(`Loading image ${u.imageId.slice(7, 19)}`, (signal, report) => this.engine.imageById(u.imageId, { signal, onProgress: report }));
+    return withProgress(`Loading image ${shortId(u.imageId)}`, (signal, report) => this.engine.imageById(u.imageId, { signal, onProgress: report }));
   }
 
   /** The entry as text: what a diff of two directories, links or devices can show. */

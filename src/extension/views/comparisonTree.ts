@@ -9,7 +9,8 @@ import { changeSides, type ChangeScope } from '../changeSides';
 import type { ComparisonSession, CurrentComparison } from '../comparisonSession';
 import type { ChangeDecorations, ChangeMark } from './decorations';
 import { evidenceItem, evidenceNodes, findingItem, findingNodes, type EvidenceNode, type FindingNode } from './findingsTree';
-import { basename, capitalise, layerTitle, two } from './labels';
+import { basename, capitalise, layerTitle } from './labels';
+import { compareStrings, shortId, two } from '../../core/util/text';
 
 export interface SideNode {
   kind: 'side';
@@ -199,7 +200,7 @@ export class ComparisonTreeProvider implements vscode.TreeDataProvider<Compariso
       case 'ecosystem': {
         const e = n.ecosystem;
         // Security-relevant changes first, downgrades before upgrades: what to read first.
-        const all = [...e.changed, ...e.removed, ...e.added].sort((x, y) => Number(y.securityRelevant) - Number(x.securityRelevant) || Number(y.direction === 'downgrade') - Number(x.direction === 'downgrade') || (x.name < y.name ? -1 : 1));
+        const all = [...e.changed, ...e.removed, ...e.added].sort((x, y) => Number(y.securityRelevant) - Number(x.securityRelevant) || Number(y.direction === 'downgrade') - Number(x.direction === 'downgrade') || compareStrings(x.name, y.name));
         return all.map((change) => ({ kind: 'package', id: `${n.id}/${change.change}:${change.name}:${change.arch ?? ''}`, change }));
       }
       case 'finding':
@@ -218,7 +219,7 @@ export class ComparisonTreeProvider implements vscode.TreeDataProvider<Compariso
       case 'side': {
         const s = n.which === 'A' ? r.a : r.b;
         item = new vscode.TreeItem(`${n.which}  ${s.name}`, vscode.TreeItemCollapsibleState.None);
-        item.description = `${s.id.slice(7, 19)} · ${s.layers} layers · ${humanSize(s.size)}${s.platform ? ` · ${s.platform}` : ''}`;
+        item.description = `${shortId(s.id)} · ${s.layers} layers · ${humanSize(s.size)}${s.platform ? ` · ${s.platform}` : ''}`;
         item.tooltip = `${n.which}: ${s.ref}\n${s.id}\nfrom ${s.source}`;
         item.iconPath = new vscode.ThemeIcon('package');
         item.contextValue = 'side';

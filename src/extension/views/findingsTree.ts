@@ -1,7 +1,8 @@
 import * as vscode from 'vscode';
 import type { Finding, FindingEvidence } from '../../core/findings/finding';
 import type { ComparisonSession } from '../comparisonSession';
-import { basename, escapeMd, two } from './labels';
+import { basename, escapeMd } from './labels';
+import { two } from '../../core/util/text';
 
 /** A finding; its children are the evidence a click opens. */
 export interface FindingNode {

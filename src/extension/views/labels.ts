@@ -1,8 +1,6 @@
 /** Small text helpers shared by the views. */
 import { cut } from '../../core/util/text';
 
-/** Layer numbers as the views show them: 00, 01, ... */
-export const two = (n: number): string => String(n).padStart(2, '0');
 
 export function basename(p: string): string {
   return p.slice(p.lastIndexOf('/') + 1) || '/';

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseCommand } from '../../../src/cli/main';
+import { parseCommand } from '../../../src/cli/commands/run';
 import { inert, renderRun, safeJson } from '../../../src/cli/runFormat';
 import { compareRuns } from '../../../src/core/run/runCompare';
 import { DEFAULT_RUN_OPTIONS, type SideRun } from '../../../src/core/run/runModel';

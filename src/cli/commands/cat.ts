@@ -1,0 +1,31 @@
+import { pipeline } from 'node:stream/promises';
+import { findFile, readImageFile } from '../../core/layers/files';
+import { loadImages } from '../../core/sources/loader';
+import { need, parseCount, type Command, type OptionsConfig } from './command';
+
+const options = {
+  layer: { type: 'string' },
+} satisfies OptionsConfig;
+
+export const catCommand: Command<typeof options> = {
+  name: 'cat',
+  usage: [
+    '  container-compare cat IMAGE PATH [--layer N]',
+  ],
+  options,
+  async run({ io, cache, progress, load }, args, values) {
+    need(args, 2, 'cat IMAGE PATH');
+    const layer = values.layer === undefined ? undefined : parseCount(values.layer, '--layer');
+    // Index first, then fetch only the layer that holds the file (a registry image downloads just that one).
+    let [image] = await loadImages(args.slice(0, 1), load);
+    let file = findFile(image, args[1], layer);
+    const diffId = image.layers[file.layer].diffId;
+    if (!cache.layers.has(diffId)) {
+      [image] = await loadImages(args.slice(0, 1), { ...load, needLayerBytes: [diffId] });
+      file = findFile(image, args[1], layer);
+    }
+    progress.done();
+    await pipeline(await readImageFile(cache, image, file), io.stdout, { end: false });
+    return 0;
+  },
+};
