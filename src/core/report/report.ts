@@ -6,7 +6,7 @@ import { REASONS } from '../diff/fileDiff';
 import { CompareError } from '../util/errors';
 import type { Finding } from '../findings/finding';
 import { newLeftovers, type LeftoverComparison } from '../findings/leftovers';
-import type { ImageModel, LayerInfo, LineEndings } from '../image/model';
+import type { ImageModel, LayerInfo } from '../image/model';
 import type { PackageComparison } from '../packages/packages';
 import { octal } from '../util/text';
 import { humanSize, parseSize } from '../util/units';
@@ -36,12 +36,8 @@ export interface DiffReport {
 export type ReportPackages = PackageComparison;
 export type ReportLeftovers = LeftoverComparison;
 
-export interface ImageSummary {
-  ref: string;
-  name: string;
-  id: string;
-  /** daemon, docker-archive, oci, oci-archive, registry, or snapshot (a baseline file). */
-  source: string;
+/** An image as the report names it: the model's identity, its platform, layer count and size. */
+export interface ImageSummary extends Pick<ImageModel, 'ref' | 'name' | 'id' | 'source'> {
   platform: string;
   layers: number;
   size: number;
@@ -69,24 +65,13 @@ export interface ReportLayer {
   files?: ReportFile[];
 }
 
-export interface ReportFileSide {
-  type: string;
-  /** Octal, e.g. "0755". */
+/** A file side as the JSON shows it: the mode in octal ("0755"). */
+export interface ReportFileSide extends Omit<FileSide, 'mode'> {
   mode: string;
-  uid: number;
-  gid: number;
-  size: number;
-  sha256?: string;
-  lineEndings?: LineEndings;
-  linkTarget?: string;
-  layer: number;
 }
 
-export interface ReportFile {
-  path: string;
-  change: ChangeKind;
-  reasons: Reason[];
-  layer: number;
+/** A changed file as the JSON shows it. */
+export interface ReportFile extends Omit<FileChange, 'a' | 'b'> {
   a?: ReportFileSide;
   b?: ReportFileSide;
 }

@@ -18,7 +18,7 @@ import { CompareError } from '../util/errors';
 import { FileTree } from '../layers/fileTree';
 import { historySteps } from '../image/history';
 import type { Leftover } from '../findings/leftovers';
-import type { Builder, EntryType, FileEntry, ImageConfig, ImageModel, LayerInfo, LineEndings, SourceKind } from '../image/model';
+import type { Builder, EntryType, FileEntry, ImageConfig, ImageModel, LayerInfo, LineEndings } from '../image/model';
 import { ECOSYSTEMS, type PackageSet } from '../packages/packages';
 import { layerJson, type ReportLayerSide } from './report';
 
@@ -42,13 +42,7 @@ export type SnapshotLayer = ReportLayerSide & Pick<LayerInfo, 'comment'>;
 export interface Snapshot {
   kind: typeof SNAPSHOT_KIND;
   snapshotVersion: typeof SNAPSHOT_VERSION;
-  image: {
-    ref: string;
-    name: string;
-    id: string;
-    source: SourceKind;
-    repoTags: string[];
-    repoDigest?: string;
+  image: Pick<ImageModel, 'ref' | 'name' | 'id' | 'source' | 'repoTags' | 'repoDigest'> & {
     platform: string;
     /** Sum of the uncompressed layer sizes, as the diff report's `size`. */
     size: number;

@@ -4,7 +4,7 @@ import { renderMarkdown, renderText } from '../../../src/cli/format';
 import type { Finding } from '../../../src/core/findings/finding';
 import type { DiffReport, GateResult } from '../../../src/core/report/report';
 
-const side = (name: string) => ({ ref: name, name, id: `sha256:${'a'.repeat(64)}`, source: 'daemon', platform: 'linux/amd64', layers: 1, size: 10 });
+const side = (name: string) => ({ ref: name, name, id: `sha256:${'a'.repeat(64)}`, source: 'daemon' as const, platform: 'linux/amd64', layers: 1, size: 10 });
 const gate: GateResult = { fail: true, counted: 1, explanation: '1 difference (more than 0 allowed)' };
 const finding = (title: string, detail = 'Why.'): Finding => ({ code: 'CC206', kind: 'lineEndings', severity: 'warning', title, detail, evidence: {}, score: 55 });
 
