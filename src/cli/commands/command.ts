@@ -1,5 +1,6 @@
 import type { ParseArgsConfig, parseArgs } from 'node:util';
 import type { Cache } from '../../core/layers/cache';
+import { parseFindingFilter, type FindingFilter } from '../../core/util/codes';
 import { CompareError } from '../../core/util/errors';
 import type { LoadOptions } from '../../core/sources/loader';
 import type { DaemonClient } from '../../docker/daemonClient';
@@ -57,6 +58,20 @@ export function need(args: string[], n: number, what: string): void {
 
 export function usage(what: string): CompareError {
   return new CompareError('badArgument', `usage: container-compare ${what} (see --help)`);
+}
+
+/** `--ignore-finding CODE[:GLOB]`, repeatable: findings to leave out of the output (and of nothing else). */
+export const IGNORE_FINDING_HELP = [
+  '  --ignore-finding CODE[:GLOB]  leave out findings with this code (CC206), or only those about paths',
+  '                      matching GLOB (CC206:/srv/www/**) (repeatable; the codes are listed in the README)',
+];
+
+export function parseFindingFilters(specs: readonly string[] | undefined): FindingFilter[] {
+  return (specs ?? []).map((s) => {
+    const f = parseFindingFilter(s);
+    if (!f) throw new CompareError('badArgument', `--ignore-finding expects CODE or CODE:GLOB with a code like CC206, got "${s}"`);
+    return f;
+  });
 }
 
 export function parseCount(s: string, flag: string): number {

@@ -7,11 +7,13 @@ import type { Finding } from '../../core/findings/finding';
 import type { ImageModel } from '../../core/image/model';
 import { renderRun, safeJson } from '../runFormat';
 import type * as RunPairModule from '../../docker/runPair';
-import { EXIT_DIFFERENT, EXIT_SAME, need, type Command, type OptionValues, type OptionsConfig } from './command';
+import { silencer } from '../../core/findings/findings';
+import { EXIT_DIFFERENT, EXIT_SAME, need, parseFindingFilters, type Command, type OptionValues, type OptionsConfig } from './command';
 
 const options = {
   json: { type: 'boolean' },
   ignore: { type: 'string', multiple: true },
+  'ignore-finding': { type: 'string', multiple: true },
   port: { type: 'string' },
   bind: { type: 'string' },
   http: { type: 'string' },
@@ -56,6 +58,7 @@ export const runCommand: Command<typeof options> = {
   async run({ io, cache, progress, signal, daemon, load, fetchLayers }, args, values) {
     need(args, 2, 'run A B');
     const runOpts = runOptions(values);
+    const ignoreFindings = parseFindingFilters(values['ignore-finding']);
     for (const ref of args) {
       const kind = parseReference(ref).kind;
       if (kind !== 'daemon') {
@@ -83,10 +86,10 @@ export const runCommand: Command<typeof options> = {
     }
     for (const side of [report.a, report.b]) if (side.cleanupError) io.stderr.write(`container-compare: warning: ${side.cleanupError}\n`);
     // The run's findings ranked with the images' comparison: the cause next to the symptom.
-    let findings: readonly Finding[] | RunReport['findings'] = report.findings;
+    let findings: readonly Finding[] | RunReport['findings'] = report.findings.filter((f) => !silencer(ignoreFindings)({ ...f, score: 0 }));
     try {
       progress.update({ message: 'Comparing the images' });
-      const { report: diff } = await analyzePair({ model: images[0] }, { model: images[1] }, { cache, ignore: values.ignore, signal, run: report, fetchLayers: (side, d) => fetchLayers(args[side === 'a' ? 0 : 1], d) });
+      const { report: diff } = await analyzePair({ model: images[0] }, { model: images[1] }, { cache, ignore: values.ignore, ignoreFindings, signal, run: report, fetchLayers: (side, d) => fetchLayers(args[side === 'a' ? 0 : 1], d) });
       findings = diff.findings ?? findings;
     } catch (e) {
       if (isCompareError(e) && e.reason === 'cancelled') throw e;

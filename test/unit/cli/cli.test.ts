@@ -60,6 +60,17 @@ describe('CLI on archives', () => {
     assert.match(r.stdout, /line endings only \(1\)\n +\/usr\/local\/bin\/setup\.sh +line endings LF → CRLF/);
   });
 
+  it('--ignore-finding leaves a code out, everywhere or for matching paths, and refuses what is not a code', async () => {
+    const codes = async (...extra: string[]) => (JSON.parse((await runCli(['diff', A(), B(), '--json', ...extra, ...cacheArgs])).stdout) as DiffReport).findings!.map((f) => f.code);
+    assert.deepEqual(await codes(), ['CC206']);
+    assert.deepEqual(await codes('--ignore-finding', 'CC206'), []);
+    assert.deepEqual(await codes('--ignore-finding', 'CC206:/usr/local/bin/*'), []);
+    assert.deepEqual(await codes('--ignore-finding', 'CC206:/etc/**'), ['CC206']);
+    const bad = await runCli(['diff', A(), B(), '--ignore-finding', 'SC2086', ...cacheArgs]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--ignore-finding expects CODE or CODE:GLOB with a code like CC206, got "SC2086"/);
+  });
+
   it('diff text and JSON start with the findings', async () => {
     const r = await runCli(['diff', A(), B(), ...cacheArgs]);
     assert.match(r.stdout, /^Findings\n  ! CC206 setup\.sh has CRLF line endings in ci \(LF in laptop\)\n      /);
