@@ -30,6 +30,8 @@ npm run --silent lint
 
 log "fixture images"
 bash scripts/build-fixtures.sh
+# Pairs built as users build them (real timestamps, rebuilt later, classic and BuildKit): the diagnosis tests.
+bash scripts/build-diagnosis-pairs.sh
 
 results=$(mktemp)
 trap 'rm -f "$results"' EXIT
