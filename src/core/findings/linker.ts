@@ -50,12 +50,17 @@ function moduleWords(text: string): string[] {
 /** The handlers that run server-side source: a body full of `<?php` means none of these is set up. */
 const SOURCE_HANDLERS: Record<string, string[]> = { php: ['php', 'fcgid', 'fpm', 'cgi'] };
 
-/** The text a run finding stands on: its own words, the log lines it cites, the engine's message. */
+/**
+ * The text a run finding stands on: what the container and the engine said
+ * (the log lines it cites, the engine's error, quoted in its title), never
+ * our own explanation of it, which names paths of its own ("/bin/sh\r").
+ */
 function runText(rf: RunFinding, run: RunReport): string {
   const rows = (rf.evidence.logRows ?? []).map((i) => run.logs?.rows[i]).filter((r) => r !== undefined);
   const lines = rows.flatMap((r) => [r.a?.raw, r.b?.raw]).filter((x): x is string => !!x);
   const error = rf.side ? run[rf.side]?.state.error : undefined;
-  return [rf.title, rf.detail, ...lines, error ?? ''].join('\n');
+  const said = /Its last output: "(.*)"\./.exec(rf.detail)?.[1];
+  return [rf.title, ...lines, error ?? '', said ?? ''].join('\n');
 }
 
 class Links {

@@ -124,9 +124,10 @@ export function stepInputs(ctx: FindingContext, row: LayerPair, side: Side): Ste
   const instr = stepInstruction(row);
   if (!/^RUN\b/.test(instr)) return [];
   const other = otherSide(side);
-  const history = ctx.images[side].history;
-  const at = historyIndex(ctx, row, side) ?? historyIndex(ctx, row, other);
-  const workdir = at === undefined ? '/' : workdirAt(at === historyIndex(ctx, row, side) ? history : ctx.images[other].history, at);
+  // The WORKDIR the step ran in, from whichever side's history places it (the same Dockerfile line on both).
+  const mine = historyIndex(ctx, row, side);
+  const theirs = historyIndex(ctx, row, other);
+  const workdir = mine !== undefined ? workdirAt(ctx.images[side].history, mine) : theirs !== undefined ? workdirAt(ctx.images[other].history, theirs) : '/';
   const { runs, reads } = stepCommands(instr.replace(/^RUN\s+/, ''));
   const config = ctx.images[side].config;
   const resolve = (w: string, onPath: boolean): string[] =>
