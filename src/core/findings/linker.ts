@@ -100,7 +100,7 @@ class Links {
 
 const merge = (into: FindingEvidence, from: FindingEvidence): FindingEvidence => {
   const out: FindingEvidence = { ...into };
-  for (const k of ['files', 'layerRows', 'packages', 'config', 'logRows', 'http', 'leftovers'] as const) {
+  for (const k of ['files', 'layerRows', 'packages', 'config', 'logRows', 'http', 'listening', 'leftovers'] as const) {
     const xs = [...((into[k] as unknown[]) ?? []), ...((from[k] as unknown[]) ?? [])];
     if (!xs.length) continue;
     const seen = new Set<string>();
