@@ -133,7 +133,7 @@ export class RunPanel implements vscode.Disposable {
           this.post({ type: 'report', report });
           reportIs(report);
           // The comparison of these two images ranks the run's findings with its own.
-          this.s.session.attachRun(this.refs, report);
+          this.s.session.attachRun(this.refs, report).catch((e: unknown) => this.s.log.warn(`Ranking the run's findings with the comparison: ${messageOf(e)}`));
           return new Promise<void>(() => undefined);
         },
       });
