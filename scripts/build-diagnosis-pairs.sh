@@ -6,7 +6,7 @@
 #   FORCE=1 scripts/build-diagnosis-pairs.sh ...    rebuild pairs that exist
 #
 # CASE: timestamps timestamps-bk timestamps-mixed execbit execbit-bk crlfrun
-#       perm missingfile modesok crlfok          (FROM busybox, a few seconds each)
+#       perm missingfile modesok crlfok port     (FROM busybox, a few seconds each)
 #       php-real php-real-classic rebuilt-base   (FROM the Debian base, apt-get:
 #                                                 20-50 s each when cold)
 # Each case is cc-diag/CASE:a and cc-diag/CASE:b, built from ONE Dockerfile
@@ -34,7 +34,7 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 FIXTURES=$ROOT/test/fixtures/diagnosis
-ALL=(timestamps timestamps-bk timestamps-mixed execbit execbit-bk crlfrun perm missingfile modesok crlfok)
+ALL=(timestamps timestamps-bk timestamps-mixed execbit execbit-bk crlfrun perm missingfile modesok crlfok port)
 # FROM container-compare/debian:bookworm; slower (apt-get).
 ALL+=(php-real php-real-classic rebuilt-base)
 # Seconds between the end of A's build and the staging of B's context.
@@ -65,7 +65,7 @@ case_dir() {
 }
 case_builders() {
   case $1 in
-    timestamps | execbit | perm | crlfok | php-real-classic | rebuilt-base) echo "classic classic" ;;
+    timestamps | execbit | perm | crlfok | port | php-real-classic | rebuilt-base) echo "classic classic" ;;
     timestamps-bk | execbit-bk | crlfrun | modesok) echo "buildkit buildkit" ;;
     timestamps-mixed | missingfile | php-real) echo "classic buildkit" ;;
     *) die "unknown case '$1' (known: ${ALL[*]})" ;;
@@ -91,6 +91,8 @@ prepare_perm() { if [ "$1" = b ]; then chmod 0600 "$2/httpd.conf"; fi; }
 prepare_missingfile() { if [ "$1" = b ]; then rm "$2/conf/app.conf"; fi; }
 prepare_modesok() { if [ "$1" = a ]; then chmod 0755 "$2/build.sh" "$2/start.sh"; fi; }
 prepare_crlfok() { if [ "$1" = b ]; then to_crlf "$2/README.txt"; to_crlf "$2/data/cities.csv"; fi; }
+# A laptop whose 8080 was taken: the developer's edit of app.conf went into B's image.
+prepare_port() { if [ "$1" = b ]; then sed -i 's/^port=8080$/port=8081/' "$2/conf/app.conf"; fi; }
 # The Windows CI runner of the php-fcgid example: autocrlf turns every text file
 # under docker/ into CRLF, and Docker on Windows sends every file as 0755.
 prepare_php-real() {
@@ -186,6 +188,10 @@ check_pair() {
       ;;
     missingfile)
       in_image "$b" 'test ! -e /etc/app/app.conf' || fail "$name" "B has /etc/app/app.conf"
+      ;;
+    port)
+      in_image "$a" 'grep -qx port=8080 /etc/app/app.conf' || fail "$name" "A's app.conf does not say port=8080"
+      in_image "$b" 'grep -qx port=8081 /etc/app/app.conf' || fail "$name" "B's app.conf does not say port=8081"
       ;;
     php-real)
       # install-fcgid.sh has no `set -e` (that is the story), so a mirror hiccup

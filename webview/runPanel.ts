@@ -10,7 +10,7 @@ import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import '@vscode-elements/elements/dist/vscode-collapsible/index.js';
 import '@vscode-elements/elements/dist/vscode-progress-ring/index.js';
 import type { LogRow, WordPart } from '../src/core/run/logDiff';
-import type { CapturedLine, ContainerState, RunFinding, RunReport, Side } from '../src/core/run/runModel';
+import type { CapturedLine, ContainerState, ListeningPorts, RunFinding, RunReport, Side } from '../src/core/run/runModel';
 import type { HostMessage, LiveSide, PanelMessage, RunPhase } from '../src/protocol/runPanel';
 
 interface VsCodeApi {
@@ -111,7 +111,12 @@ window.addEventListener('message', (ev: MessageEvent<HostMessage>) => {
       if (!report) scheduleRows();
       break;
     case 'side':
-      Object.assign(live[m.side], { ...(m.containerName ? { containerName: m.containerName } : {}), ...(m.published ? { published: m.published } : {}), ...(m.state ? { state: m.state } : {}) });
+      Object.assign(live[m.side], {
+        ...(m.containerName ? { containerName: m.containerName } : {}),
+        ...(m.published ? { published: m.published } : {}),
+        ...(m.state ? { state: m.state } : {}),
+        ...(m.listening ? { listening: m.listening } : {}),
+      });
       renderSides();
       break;
     case 'report':
@@ -122,7 +127,9 @@ window.addEventListener('message', (ev: MessageEvent<HostMessage>) => {
       renderError(m.message);
       break;
     case 'reveal':
-      showEvidence({ evidence: { ...(m.logRow !== undefined ? { logRows: [m.logRow] } : {}), ...(m.probe ? { probe: m.probe } : {}), ...(m.http ? { http: [m.http] } : {}) } });
+      showEvidence({
+        evidence: { ...(m.logRow !== undefined ? { logRows: [m.logRow] } : {}), ...(m.probe ? { probe: m.probe } : {}), ...(m.http ? { http: [m.http] } : {}), ...(m.listening ? { listening: [m.listening] } : {}) },
+      });
       break;
   }
 });
@@ -193,7 +200,21 @@ function renderSides(): void {
     if (state?.error) box.append(el('div', 'side-error', visibleText(state.error)));
     const where = [name, published ? `${published.hostIp}:${published.hostPort} → ${published.containerPort}` : undefined].filter(Boolean).join(' · ');
     if (where) box.append(el('div', 'side-where', where));
+    const listening = r?.listening ?? live[side].listening;
+    if (listening) {
+      const line = el('div', `side-listening${listening.error ? ' muted' : ''}`, visibleText(listeningText(listening)));
+      line.id = `listening-${side}`;
+      box.append(line);
+    }
   }
+}
+
+/** "Listens on [::]:8080 (at 2.1 s)": what /proc/net/tcp showed in the container, or why it could not be read. */
+function listeningText(l: ListeningPorts): string {
+  if (l.error) return l.error;
+  const at = `at ${(l.at / 1000).toFixed(1)} s`;
+  const sockets = l.sockets.map((s) => (s.address.includes(':') ? `[${s.address}]:${s.port}` : `${s.address}:${s.port}`));
+  return sockets.length ? `Listens on ${sockets.join(', ')} (${at})` : `Listens on no TCP port (${at})`;
 }
 
 const SEVERITY_LABEL: Record<RunFinding['severity'], string> = { error: 'error', warning: 'warning', info: 'info' };
@@ -225,7 +246,17 @@ function showEvidence(f: Pick<RunFinding, 'evidence'>): void {
     const at = visible.findIndex((r) => r.index === f.evidence.logRows![0]);
     if (at >= 0) goTo(at);
   } else if (f.evidence.probe) open('probes', `probe-${f.evidence.probe}`);
-  else if (f.evidence.http) open('http', 'http');
+  else if (f.evidence.http && !f.evidence.listening) open('http', 'http');
+  else if (f.evidence.listening?.length) flash(`listening-${f.evidence.listening[0]}`);
+}
+
+/** Scrolls to a line of a side's box and highlights it for a moment. */
+function flash(id: string): void {
+  const target = document.getElementById(id);
+  if (!target) return;
+  target.scrollIntoView({ block: 'nearest' });
+  target.classList.add('flash');
+  setTimeout(() => target.classList.remove('flash'), 1500);
 }
 
 function open(section: string, anchor: string): void {

@@ -1,5 +1,6 @@
 import type { LogRow } from '../core/run/logDiff';
-import type { ContainerState, HttpResult, RunReport, SideRun } from '../core/run/runModel';
+import type { ContainerState, HttpResult, ListeningPorts, RunReport, SideRun } from '../core/run/runModel';
+import { socketText } from '../core/run/listening';
 import { findingLines, type ShownFinding } from './findingFormat';
 import { cut, plural, shortId } from '../core/util/text';
 
@@ -63,6 +64,13 @@ function sideLine(label: string, s: SideRun, width: number): string {
   return `${label}  ${s.ref.padEnd(width)}  ${shortId(s.imageId)}  ${describeState(s.state)}  ${where}${s.containerName ? `  (${s.containerName})` : ''}`;
 }
 
+/** "A listens on [::]:8080 (at 2.1 s)": what /proc/net/tcp showed in the container, or why it could not be read. */
+export function listeningLine(label: string, l: ListeningPorts): string {
+  if (l.error) return `${label}: ${l.error}`;
+  const at = `at ${(l.at / 1000).toFixed(1)} s`;
+  return l.sockets.length ? `${label} listens on ${l.sockets.map(socketText).join(', ')} (${at})` : `${label} listens on no TCP port (${at})`;
+}
+
 function streamOf(run: SideRun, line: number | undefined): string {
   const l = line !== undefined ? run.lines[line - 1] : undefined;
   return l ? (l.stream === 'stderr' ? 'err' : 'out') : '   ';
@@ -103,6 +111,7 @@ export function renderRun(r: RunReport, findings: readonly ShownFinding[] = r.fi
   const out: string[] = [];
   const w = Math.max(a.ref.length, b.ref.length);
   out.push(sideLine('A', a, w), sideLine('B', b, w));
+  for (const [label, side] of [['A', a], ['B', b]] as const) if (side.listening) out.push(`   ${listeningLine(label, side.listening)}`);
   if (!a.published && !b.published && !r.options.port) out.push('   (neither image exposes a port: nothing was published; --port P publishes one)');
 
   out.push('', ...findingLines(findings));

@@ -6,6 +6,7 @@ import type { DaemonClient } from './daemonClient';
 import { MAX_LINES, OutputCapture } from './run/capture';
 import { requestSide } from './run/http';
 import { activeRuns, choosePort, removeLeftovers, RunContainers } from './run/lifecycle';
+import { readListening } from './run/listening';
 import { probe, probeList } from './run/probes';
 import { RunningSide } from './run/runningSide';
 
@@ -80,8 +81,10 @@ export interface RunHooks {
  * 4. Captures lines until neither container wrote anything for
  *    options.quietMs, options.maxMs passed, or both have stopped; lines keep
  *    being captured while probes and the request run, until stopping.
- * 5. Runs the probes (presets, then options.probes with `sh -c`) in each
- *    running container, then GETs options.httpPath on both published ports.
+ * 5. Reads the TCP ports each running container listens on
+ *    (run/listening.ts), runs the probes (presets, then options.probes with
+ *    `sh -c`) in each, then GETs options.httpPath on both published ports;
+ *    after probes or a request, reads the ports again.
  * 6. Always force-removes both containers, on success, error and abort alike;
  *    the removal ignores the signal (a second abort cannot skip it) and is
  *    bounded in time. A removal that fails is reported in SideRun.cleanupError
@@ -160,6 +163,7 @@ class SideBySideRun {
       state: s.state,
       probes: s.probes,
       http: s.http,
+      ...(s.listening ? { listening: s.listening } : {}),
     };
   }
 
@@ -211,6 +215,8 @@ class SideBySideRun {
     for (const s of sides) {
       if (s.dropped) this.emit({ type: 'phase', phase: 'capturing', message: `${s.side.toUpperCase()} wrote more than ${MAX_LINES} lines: ${s.dropped} more were not kept` });
     }
+    // What each one listens on once started: what the probes and the request will meet.
+    await settleBoth(sides.map((s) => (s.state.status === 'running' ? this.listening(s) : Promise.resolve())));
 
     const probes = probeList(options, sides[0].input, sides[1].input);
     if (probes.length) {
@@ -232,6 +238,16 @@ class SideBySideRun {
     }
     // A container may have died under the probes or the request: the state says how it ended.
     await settleBoth(sides.map(async (s) => (s.state.status === 'running' ? this.containers.refreshState(s) : undefined)));
+    // Read again at the end, so that the ports match the HTTP answer (a server that binds late); one that stopped keeps its first reading.
+    if (probes.length || options.httpPath !== undefined) await settleBoth(sides.map((s) => (s.state.status === 'running' ? this.listening(s) : Promise.resolve())));
+  }
+
+  /** Reads what a side listens on; a failed second reading keeps the first one. */
+  private async listening(s: RunningSide): Promise<void> {
+    const reading = await readListening(this.client.docker, this.client.endpoint, s, this.signal);
+    if (reading.error && s.listening && !s.listening.error) return;
+    s.listening = reading;
+    this.emit({ type: 'listening', side: s.side, listening: reading });
   }
 
   private checkAborted(): void {

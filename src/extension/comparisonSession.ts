@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
-import { analyzePair, rankWith, type Analysis } from '../core/report/analysis';
+import { analyzePair, rankWith, runFileTexts, type Analysis } from '../core/report/analysis';
+import { wantsFileTexts } from '../core/findings/portCause';
 import type { ImageModel } from '../core/image/model';
 import { evaluateGate, type GateResult } from '../core/report/report';
 import type { RunReport } from '../core/run/runModel';
@@ -53,7 +54,7 @@ export class ComparisonSession implements vscode.Disposable {
   async analyze(a: ImageModel, b: ImageModel, refs: [string, string], signal?: AbortSignal): Promise<CurrentComparison> {
     const started = Date.now();
     const run = this.runs.get(pairKey(refs));
-    const { comparison, report, users } = await analyzePair({ model: a }, { model: b }, {
+    const { comparison, report, users, texts } = await analyzePair({ model: a }, { model: b }, {
       cache: await this.engine.cache(),
       ignore: this.engine.settings().ignore,
       signal,
@@ -67,7 +68,7 @@ export class ComparisonSession implements vscode.Disposable {
         `${s.files.modified} modified, ${s.files.added} added, ${s.files.removed} removed files, ${s.config} config differences, ${report.findings?.length ?? 0} findings` +
         (report.findings?.[0] ? `; most likely: ${report.findings[0].title}` : ''),
     );
-    return this.publish({ comparison, report, users, gate: evaluateGate(report), refs, ...(run ? { run } : {}) });
+    return this.publish({ comparison, report, users, ...(texts ? { texts } : {}), gate: evaluateGate(report), refs, ...(run ? { run } : {}) });
   }
 
   /**
@@ -75,12 +76,24 @@ export class ComparisonSession implements vscode.Disposable {
    * join the comparison of the same two images, if that is the one on screen.
    * Only the ranking is redone: the comparison, packages and leftovers stand.
    */
-  attachRun(refs: [string, string], run: RunReport): void {
+  async attachRun(refs: [string, string], run: RunReport): Promise<void> {
     this.runs.set(pairKey(refs), run);
     const c = this.currentValue;
     if (!c || pairKey(c.refs) !== pairKey(refs)) return;
-    const report = rankWith(c, run);
-    this.publish({ ...c, report, gate: evaluateGate(report), run });
+    // A port finding may be explained by a file that differs: those files are read once, when a run first needs them.
+    const texts =
+      c.texts ??
+      (wantsFileTexts(run)
+        ? await runFileTexts(c.comparison, {
+            cache: await this.engine.cache(),
+            fetchLayers: async (side, diffIds) => void (await this.engine.load([refs[side === 'a' ? 0 : 1]], { needLayerBytes: diffIds })),
+          })
+        : undefined);
+    // Another comparison may have become current meanwhile.
+    if (this.currentValue !== c) return;
+    const withTexts = texts ? { ...c, texts } : c;
+    const report = rankWith(withTexts, run);
+    this.publish({ ...withTexts, report, gate: evaluateGate(report), run });
   }
 
   async swap(): Promise<CurrentComparison | undefined> {

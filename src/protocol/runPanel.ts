@@ -4,7 +4,7 @@
  * `ready` first and the host answers with everything the panel shows, so a
  * panel that was hidden (and its page discarded) comes back as it was.
  */
-import type { CapturedLine, ContainerState, RunEvent, RunReport, Side, SideRun } from '../core/run/runModel';
+import type { CapturedLine, ContainerState, ListeningPorts, RunEvent, RunReport, Side, SideRun } from '../core/run/runModel';
 
 /** The runner's phases, plus: loading the images; `up` (report shown, containers still running); failed; stopped (containers removed). */
 export type RunPhase = Extract<RunEvent, { type: 'phase' }>['phase'] | 'loading' | 'up' | 'failed' | 'stopped';
@@ -15,6 +15,8 @@ export interface LiveSide {
   containerName?: string;
   published?: SideRun['published'];
   state?: ContainerState;
+  /** The TCP ports it listens on, once read. */
+  listening?: ListeningPorts;
   lines: CapturedLine[];
 }
 
@@ -24,11 +26,11 @@ export type HostMessage =
   | { type: 'phase'; phase: RunPhase; message: string }
   /** Lines captured since the last message (batched). */
   | { type: 'lines'; side: Side; lines: CapturedLine[] }
-  | { type: 'side'; side: Side; containerName?: string; published?: SideRun['published']; state?: ContainerState }
+  | { type: 'side'; side: Side; containerName?: string; published?: SideRun['published']; state?: ContainerState; listening?: ListeningPorts }
   | { type: 'report'; report: RunReport }
   | { type: 'error'; message: string }
-  /** Show this evidence: a log row (index into report.logs.rows), a probe, or the HTTP comparison. */
-  | { type: 'reveal'; logRow?: number; probe?: string; http?: string };
+  /** Show this evidence: a log row (index into report.logs.rows), a probe, the HTTP comparison, or a side's listening ports. */
+  | { type: 'reveal'; logRow?: number; probe?: string; http?: string; listening?: Side };
 
 export type PanelMessage =
   | { type: 'ready' }

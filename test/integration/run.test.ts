@@ -120,7 +120,15 @@ describe('run side by side on the real Docker engine', function () {
     const j = JSON.parse(r.stdout) as RunReport;
     assert.equal(j.a.state.status, 'running');
     assert.equal(j.a.lines[0].text, 'startfail: serving /srv on port 8080');
-    const first = j.findings[0];
+    // Without --http the CLI requests GET /, as the extension does: A answers, B was not asked (it stopped).
+    assert.equal(j.options.httpPath, '/');
+    assert.equal(j.a.http?.status, 200);
+    assert.match(j.b.http?.error ?? '', /^not requested: the container (exited with code 1|did not start)/);
+    assert.deepEqual(j.a.listening?.sockets.map((s) => s.port), [8080]);
+    assert.equal(j.b.listening, undefined, 'a container that stopped at once is not read');
+    // The run's findings are ranked with the images' comparison: the cause (the CRLF entrypoint) first, the stop right after it.
+    assert.deepEqual([j.findings[0].code, j.findings[0].side], ['CC202', 'b']);
+    const first = j.findings[1];
     assert.equal(first.side, 'b');
     if (j.b.state.status === 'failedToStart') {
       // Runtimes before runc 1.1 refuse the start itself.
@@ -139,7 +147,7 @@ describe('run side by side on the real Docker engine', function () {
     const text = await cli(['run', ...STARTFAIL, '--quiet', '1', ...cacheArgs()]);
     assert.equal(text.code, 1);
     assert.match(text.stdout, /^B {2}cc-fixture\/startfail:b +[0-9a-f]{12} {2}(exited with code 1|did not start: .*no such file)/m);
-    assert.match(text.stdout, /✗ B (exited with code 1|did not start)/);
+    assert.match(text.stdout, /✗ CC60[12] B (exited with code 1|did not start)/);
   });
 
   it('records a start the engine refuses, with its message, and runs the other side', async () => {

@@ -17,6 +17,7 @@ const options = {
   port: { type: 'string' },
   bind: { type: 'string' },
   http: { type: 'string' },
+  'no-http': { type: 'boolean' },
   probe: { type: 'string', multiple: true },
   'no-presets': { type: 'boolean' },
   quiet: { type: 'string' },
@@ -36,7 +37,7 @@ export const exitGuard = { active: 0 };
 export const runCommand: Command<typeof options> = {
   name: 'run',
   usage: [
-    '  container-compare run A B [--port P] [--http PATH] [--probe CMD]... [--duration S] [--quiet S]',
+    '  container-compare run A B [--port P] [--http PATH | --no-http] [--probe CMD]... [--duration S] [--quiet S]',
     '                            [--env K=V]... [--cmd CMD] [--entrypoint CMD] [--bind ADDR] [--no-presets] [--json]',
   ],
   help: {
@@ -44,7 +45,8 @@ export const runCommand: Command<typeof options> = {
     lines: [
       '  --port P            container port to publish, e.g. 80 or 8080/tcp (default: the lowest TCP port A, else B, exposes)',
       '  --bind ADDR         host address the port is published on (default 127.0.0.1)',
-      '  --http PATH         GET PATH (e.g. /) on both published ports and compare the answers',
+      '  --http PATH         GET PATH on both published ports after startup and compare the answers (default /)',
+      '  --no-http           request nothing',
       '  --probe CMD         a command run with sh -c in both containers after startup (repeatable)',
       '  --no-presets        do not run the probes chosen by what the images contain (apache2ctl -M, php -m, env, id...)',
       `  --quiet S           startup ends after S seconds without output (default ${DEFAULT_RUN_OPTIONS.quietMs / 1000})`,
@@ -102,7 +104,11 @@ export const runCommand: Command<typeof options> = {
   },
 };
 
-function runOptions(values: OptionValues<typeof options>): RunOptions {
+/** What `run` requests when neither --http nor --no-http is given. */
+export const DEFAULT_HTTP_PATH = '/';
+
+/** The run's options from the command line (exported for tests). */
+export function runOptions(values: OptionValues<typeof options>): RunOptions {
   const seconds = (s: string | undefined, flag: string, fallback: number): number => {
     if (s === undefined) return fallback;
     if (!/^\d+(\.\d+)?$/.test(s) || Number(s) <= 0) throw new CompareError('badArgument', `${flag} expects a number of seconds above 0, got "${s}"`);
@@ -112,6 +118,7 @@ function runOptions(values: OptionValues<typeof options>): RunOptions {
     if (!/^[^=\s]+=/.test(kv)) throw new CompareError('badArgument', `--env expects KEY=VALUE, got "${kv}"`);
   }
   const http = values.http;
+  if (http !== undefined && values['no-http']) throw new CompareError('badArgument', '--http and --no-http contradict each other: choose one');
   if (http !== undefined && !http.startsWith('/')) throw new CompareError('badArgument', `--http expects a path starting with /, got "${http}"`);
   return {
     ...(values.cmd !== undefined ? { cmd: parseCommand(values.cmd, '--cmd') } : {}),
@@ -123,7 +130,8 @@ function runOptions(values: OptionValues<typeof options>): RunOptions {
     maxMs: seconds(values.duration, '--duration', DEFAULT_RUN_OPTIONS.maxMs),
     presets: !values['no-presets'],
     probes: values.probe ?? [],
-    ...(http !== undefined ? { httpPath: http } : {}),
+    // GET / by default, as the extension's run.httpPath setting does.
+    ...(values['no-http'] ? {} : { httpPath: http ?? DEFAULT_HTTP_PATH }),
   };
 }
 

@@ -14,6 +14,7 @@ import type { RunReport, Side } from '../run/runModel';
 import type { FindingCode, FindingFilter } from '../util/codes';
 import type { Finding } from './finding';
 import type { LeftoverComparison } from './leftovers';
+import type { FileText } from './portCause';
 import { sideNames } from './phrasing';
 import type { ResolvedUser } from './users';
 
@@ -25,6 +26,8 @@ export interface FindingInput {
   leftovers?: LeftoverComparison;
   /** A side-by-side run of the two images: its findings are linked to the static causes and ranked with them. */
   run?: RunReport;
+  /** Small text files that differ between the images, read when the run has a port finding (portCause.ts). */
+  texts?: readonly FileText[];
   /** Who each image runs as, resolved through its own /etc/passwd (undefined: unknown). */
   users?: Partial<Record<Side, ResolvedUser>>;
   /** Findings the user silenced (--ignore-finding CODE[:GLOB], the extension's setting): left out of the result. */

@@ -66,6 +66,8 @@ export interface FindingEvidence {
   probe?: string;
   /** HTTP fields: status, header NAME, body. */
   http?: string[];
+  /** Sides whose listening sockets (RunReport's a/b.listening) show it. */
+  listening?: Side[];
   leftovers?: LeftoverEvidence[];
 }
 

@@ -11,11 +11,12 @@
  */
 import type { RunFinding, RunReport } from '../run/runModel';
 import { otherSide, type Side } from '../util/side';
-import { list, lowerFirst } from '../util/text';
+import { cut, list, lowerFirst } from '../util/text';
 import { CODES } from './codes';
 import type { FindingContext } from './context';
 import type { Finding, FindingEvidence } from './finding';
 import { base } from './phrasing';
+import { portEvidence, portStories, type PortEvidence } from './portCause';
 import { RUN_DETAIL_KINDS, RUN_SCORES } from './scores';
 
 /** Findings that say the start command cannot run (or runs badly) on a side. */
@@ -105,7 +106,7 @@ class Links {
 
 const merge = (into: FindingEvidence, from: FindingEvidence): FindingEvidence => {
   const out: FindingEvidence = { ...into };
-  for (const k of ['files', 'layerRows', 'packages', 'config', 'logRows', 'http', 'leftovers'] as const) {
+  for (const k of ['files', 'layerRows', 'packages', 'config', 'logRows', 'http', 'listening', 'leftovers'] as const) {
     const xs = [...((into[k] as unknown[]) ?? []), ...((from[k] as unknown[]) ?? [])];
     if (!xs.length) continue;
     const seen = new Set<string>();
@@ -118,6 +119,14 @@ const merge = (into: FindingEvidence, from: FindingEvidence): FindingEvidence =>
   if (from.probe && !out.probe) out.probe = from.probe;
   return out;
 };
+
+/** "/etc/app/app.conf in B says "port=8081" where A's says "port=8080"." */
+function saysPort(side: Side, e: PortEvidence): string {
+  const other = otherSide(side).toUpperCase();
+  const line = (l: string) => `"${cut(l, 100)}"`;
+  const theirs = e.otherLine !== undefined ? `where ${other}'s says ${line(e.otherLine)}` : e.inOther ? `where ${other}'s does not name ${e.names}` : `and ${other} has no such file`;
+  return `${e.path} in ${side.toUpperCase()} says ${line(e.line)} ${theirs}.`;
+}
 
 /**
  * Links the static symptoms and the run's findings to their causes (see
@@ -145,8 +154,11 @@ export function linkSymptoms(ctx: FindingContext): void {
 
   const run = ctx.input.run;
   const runFindings: Finding[] = [];
+  const stories = portStories(run);
   if (run) {
     const causeOf = new Map<Side, Finding>();
+    /** The cause of a port finding that says why that side did not answer HTTP. */
+    const portCauseOf = new Map<Side, Finding>();
     const ordered = [...run.findings].sort((x, y) => Number(x.kind === 'httpStatus') - Number(y.kind === 'httpStatus'));
     for (const rf of ordered) {
       const f: Finding = { ...rf, evidence: { ...rf.evidence }, score: RUN_SCORES[rf.kind] - (rf.severity === 'info' && !RUN_DETAIL_KINDS.has(rf.kind) ? 30 : 0) };
@@ -163,9 +175,25 @@ export function linkSymptoms(ctx: FindingContext): void {
       } else if (rf.kind === 'servedAsSource' && rf.side) {
         const lang = /<\?php/.test(rf.title) ? 'php' : undefined;
         cause = lang ? links.find({ paths: [], words: [] }, rf.side, SOURCE_HANDLERS[lang]) : undefined;
+      } else if (rf.kind === 'port' && rf.side) {
+        // A file that differs and names what this side listens on: the cause is the finding that explains that file.
+        const story = stories.find((s) => s.side === rf.side);
+        const shown = story && ctx.input.texts ? portEvidence(story, ctx.input.texts) : [];
+        named = { paths: shown.map((e) => e.path), words: [] };
+        cause = shown.length ? links.find(named, rf.side) : undefined;
+        const cited = cause ? shown.find((e) => cause!.evidence.files?.some((x) => x.path === e.path)) : undefined;
+        const e = cited ?? shown[0];
+        if (e) {
+          f.detail = `${f.detail} ${saysPort(rf.side, e)}`;
+          f.evidence = merge(f.evidence, { files: [{ path: e.path, side: rf.side }] });
+        }
       } else if (rf.kind === 'httpStatus' && rf.side && run[rf.side] && run[rf.side].state.status !== 'running') {
         // A side that stopped cannot answer: the same cause as its stop.
         cause = causeOf.get(rf.side);
+        named = { paths: [], words: [] };
+      } else if (rf.kind === 'httpStatus' && rf.side && portCauseOf.has(rf.side)) {
+        // It listens elsewhere, and its port finding says that is why it did not answer: the same cause.
+        cause = portCauseOf.get(rf.side);
         named = { paths: [], words: [] };
       } else {
         cause = links.find(named, rf.side);
@@ -177,9 +205,22 @@ export function linkSymptoms(ctx: FindingContext): void {
       if (cause) {
         links.link(f, cause);
         if (rf.side) causeOf.set(rf.side, cause);
+        if (rf.kind === 'port' && rf.side && rf.severity === 'error') portCauseOf.set(rf.side, cause);
         f.detail = `${f.detail} The cause: ${links.phrase(cause)} (${cause.code}).`;
         f.evidence = merge(f.evidence, { files: cause.evidence.files?.slice(0, 5), layerRows: cause.evidence.layerRows, config: cause.evidence.config });
-        cause.evidence = merge(cause.evidence, { logRows: rf.evidence.logRows, http: rf.evidence.http, probe: rf.evidence.probe });
+        cause.evidence = merge(cause.evidence, { logRows: rf.evidence.logRows, http: rf.evidence.http, probe: rf.evidence.probe, listening: rf.evidence.listening });
+      } else if (rf.kind === 'port' && rf.side) {
+        const story = stories.find((s) => s.side === rf.side);
+        const what = story ? (story.loopback ? 'a loopback address' : list(story.ports.map(String), 3)) : undefined;
+        f.detail = `${f.detail} Cause not found: ${
+          !what
+            ? 'it listens on no TCP port, which no file can name; its log may say why'
+            : named.paths.length
+              ? `no finding explains why ${list(named.paths, 3)} differs`
+              : ctx.input.texts
+                ? `no file that differs between the images names ${what} in ${rf.side.toUpperCase()} only`
+                : `the files that differ between the images were not read for it`
+        }.`;
       } else if (rf.kind === 'startFailed' || rf.kind === 'exited' || rf.kind === 'servedAsSource' || rf.kind === 'moduleOnlyOne') {
         const mentioned = [...named.paths, ...named.words];
         f.detail = `${f.detail} Cause not found: ${mentioned.length ? `nothing it names (${list(mentioned, 3)}) differs between the images in a way a finding explains` : 'it names no file, library or module that differs between the images'}.`;

@@ -6,11 +6,13 @@
  */
 import type { Cache } from '../layers/cache';
 import { compareImages, ignoreMatcher, type Comparison } from '../diff/compare';
+import type { FileChange } from '../diff/fileDiff';
 import { throwIfAborted } from '../util/errors';
 import { readFileBytes } from '../layers/files';
 import type { FindingFilter } from '../util/codes';
 import { rankFindings } from '../findings/findings';
 import { resolveUser, type ResolvedUser } from '../findings/users';
+import { wantsFileTexts, type FileText } from '../findings/portCause';
 import { findLeftovers, type LayerFind, type Leftover } from '../findings/leftovers';
 import { MergedLookup, type LayerView } from '../layers/mergedDiff';
 import type { ImageModel } from '../image/model';
@@ -50,6 +52,8 @@ export interface Analysis {
   report: DiffReport;
   /** Who each image runs as (a snapshot side: unknown). */
   users?: Partial<Record<Side, ResolvedUser>>;
+  /** The small text files that differ, when a run needed them (runFileTexts). */
+  texts?: FileText[];
 }
 
 /**
@@ -145,7 +149,58 @@ export async function analyzePair(a: AnalysisSide, b: AnalysisSide, opts: Analyz
     const u = 'snapshot' in side ? undefined : await imageUser(side.model, { ...opts, fetchLayers: opts.fetchLayers && ((d) => opts.fetchLayers!(s, d)) });
     if (u) users[s] = u;
   }
-  return { comparison, report: rankWith({ comparison, report, users }, opts.run, opts.ignoreFindings) };
+  const texts = !snapshots && wantsFileTexts(opts.run) ? await runFileTexts(comparison, opts) : undefined;
+  return { comparison, report: rankWith({ comparison, report, users, texts }, opts.run, opts.ignoreFindings), ...(texts ? { texts } : {}) };
+}
+
+/** Bytes of a text file read for a run finding at most; larger files are not configuration. */
+const MAX_TEXT_BYTES = 64 * 1024;
+/** Files read at most per side: configuration first (/etc), then the rest in path order. */
+const MAX_TEXT_FILES = 200;
+/** Where files differ between any two builds without telling what a program does. */
+const NOT_CONFIG = /^\/(?:var\/(?:lib|cache|log)|usr\/share\/(?:doc|man|locale|info)|proc|sys|dev|tmp)\//;
+
+/**
+ * The texts of the small text files that differ between the two images
+ * (content, or only on one side), for the run findings a file can explain
+ * (portCause.ts: the file that names the port a container listens on).
+ * Bounded: text files of 64 KiB at most, 200 per side, none under package
+ * databases, caches, logs or documentation. A file that cannot be read is
+ * left out.
+ */
+export async function runFileTexts(comparison: Comparison, opts: Omit<AnalyzeOptions, 'run' | 'ignore' | 'ignoreFindings'>): Promise<FileText[]> {
+  const images: Record<Side, ImageModel> = { a: comparison.a, b: comparison.b };
+  const small = (f: FileChange['a']) => f?.type === 'file' && f.size <= MAX_TEXT_BYTES;
+  const changed = comparison.files
+    .filter((f) => (f.change !== 'modified' || f.reasons.includes('content')) && (small(f.a) || small(f.b)) && !NOT_CONFIG.test(f.path))
+    .sort((x, y) => Number(!x.path.startsWith('/etc/')) - Number(!y.path.startsWith('/etc/')) || (x.path < y.path ? -1 : 1))
+    .slice(0, MAX_TEXT_FILES);
+  const out: FileText[] = [];
+  const lookups: Partial<Record<Side, MergedLookup>> = {};
+  for (const f of changed) {
+    const t: FileText = { path: f.path };
+    for (const s of ['a', 'b'] as const) {
+      if (!small(f[s])) continue;
+      throwIfAborted(opts.signal);
+      const text = await readSmallText(images[s], (lookups[s] ??= new MergedLookup(images[s].indexes)), f.path, MAX_TEXT_BYTES, { ...opts, fetchLayers: opts.fetchLayers && ((d) => opts.fetchLayers!(s, d)) });
+      if (text !== undefined) t[s] = text;
+    }
+    if (t.a !== undefined || t.b !== undefined) out.push(t);
+  }
+  return out;
+}
+
+/** A text file of the merged filesystem, read from the layer store (its layer fetched if needed), or undefined. */
+async function readSmallText(image: ImageModel, lookup: MergedLookup, path: string, maxBytes: number, opts: ReadBytesOptions): Promise<string | undefined> {
+  const hit = lookup.get(path);
+  if (!hit || hit.entry.type !== 'file' || hit.entry.size > maxBytes || hit.entry.text === false) return undefined;
+  const diffId = image.layers[hit.layer].diffId;
+  if (!opts.cache.layers.has(diffId) && opts.fetchLayers && opts.cache.layers.maxBytes > 0) await opts.fetchLayers([diffId]);
+  try {
+    return (await readFileBytes(opts.cache, image, { path, entry: hit.entry, layer: hit.layer })).toString('utf8');
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -158,17 +213,7 @@ export async function imageUser(image: ImageModel, opts: ReadBytesOptions): Prom
   const quick = resolveUser(spec);
   if (quick || !spec) return quick;
   const lookup = new MergedLookup(image.indexes);
-  const read = async (path: string): Promise<string | undefined> => {
-    const hit = lookup.get(path);
-    if (!hit || hit.entry.type !== 'file' || hit.entry.size > 2 ** 20) return undefined;
-    const diffId = image.layers[hit.layer].diffId;
-    if (!opts.cache.layers.has(diffId) && opts.fetchLayers && opts.cache.layers.maxBytes > 0) await opts.fetchLayers([diffId]);
-    try {
-      return (await readFileBytes(opts.cache, image, { path, entry: hit.entry, layer: hit.layer })).toString('utf8');
-    } catch {
-      return undefined;
-    }
-  };
+  const read = (path: string): Promise<string | undefined> => readSmallText(image, lookup, path, 2 ** 20, opts);
   return resolveUser(spec, await read('/etc/passwd'), await read('/etc/group'));
 }
 
@@ -177,8 +222,8 @@ export async function imageUser(image: ImageModel, opts: ReadBytesOptions): Prom
  * what a side-by-side run adds to a comparison already made, without
  * comparing, reading packages or looking for leftovers again.
  */
-export function rankWith({ comparison, report, users }: Analysis, run?: RunReport, ignore?: readonly FindingFilter[]): DiffReport {
-  const findings = rankFindings({ comparison, packages: report.packages, leftovers: report.leftovers, run, users, ignore });
+export function rankWith({ comparison, report, users, texts }: Analysis, run?: RunReport, ignore?: readonly FindingFilter[]): DiffReport {
+  const findings = rankFindings({ comparison, packages: report.packages, leftovers: report.leftovers, run, users, ignore, texts });
   return withAnalysis({ ...report, findings }, {});
 }
 

@@ -18,6 +18,7 @@ import type {
 import { otherSide } from '../util/side';
 import { RUN_CODES } from './codes';
 import { cut, list } from '../util/text';
+import { onPort, portsOf, reachable, socketText, type ListeningSocket } from './listening';
 
 /**
  * Compares two side-by-side runs (src/docker/runner.ts) into the report the
@@ -52,6 +53,7 @@ export function compareRuns(a: SideRun, b: SideRun, options: RunOptions): RunRep
 
   const f = new Findings();
   stateFindings(f, a, b, logs.rows);
+  portFindings(f, a, b, http);
   if (http) httpFindings(f, http);
   for (const m of moduleSets) moduleFindings(f, m);
   markerFindings(f, markers, logs.rows);
@@ -480,6 +482,111 @@ function httpFindings(f: Findings, h: HttpComparison): void {
       title: `GET ${path}: the bodies differ`,
       detail: `A sent ${a.bodyBytes} bytes, B ${b.bodyBytes}; they differ beyond what changes per run (times, ids, addresses).`,
       evidence: { http: ['body'] },
+    });
+  }
+}
+
+/** How a side stands to the published port: reachable there, bound to loopback only, listening elsewhere, or nowhere. */
+type PortStand = 'reachable' | 'loopback' | 'elsewhere' | 'none';
+
+function portStand(sockets: readonly ListeningSocket[], port: number): PortStand {
+  return reachable(sockets, port) ? 'reachable' : onPort(sockets, port).length ? 'loopback' : sockets.length ? 'elsewhere' : 'none';
+}
+
+const socketList = (sockets: readonly ListeningSocket[]): string => (sockets.length ? list(sockets.map(socketText), 6) : 'no TCP port');
+const portList = (sockets: readonly ListeningSocket[]): string => list(portsOf(sockets).map(String), 6);
+const sameSockets = (x: readonly ListeningSocket[], y: readonly ListeningSocket[]): boolean => socketList(x) === socketList(y);
+
+/**
+ * The ports each container listens on (SideRun.listening) against the port
+ * published and against each other. Nothing when both listen where the
+ * published port leads (other ports besides explain nothing); nothing for a
+ * side that stopped (the state findings say why) or whose sockets could not
+ * be read.
+ */
+function portFindings(f: Findings, a: SideRun, b: SideRun, http: HttpComparison | undefined): void {
+  const runs = { a, b };
+  const known = (s: SideRun): ListeningSocket[] | undefined => (s.state.status === 'running' && s.listening && !s.listening.error ? s.listening.sockets : undefined);
+  const sockets = { a: known(a), b: known(b) };
+  const published = a.published?.containerPort ?? b.published?.containerPort;
+  const port = published?.endsWith('/tcp') ? parseInt(published, 10) : undefined;
+  const seconds = (s: SideRun): string => `${((s.listening?.at ?? 0) / 1000).toFixed(1)} s`;
+
+  if (port === undefined) {
+    // Nothing published (or not TCP): only a difference between the two says something.
+    if (!sockets.a || !sockets.b || sameSockets(sockets.a, sockets.b)) return;
+    f.add({
+      kind: 'port',
+      severity: 'warning',
+      title: `A listens on ${sockets.a.length ? portList(sockets.a) : 'no TCP port'}, B on ${sockets.b.length ? portList(sockets.b) : 'no TCP port'}`,
+      detail: `Read from /proc/net/tcp in each container: A ${socketList(sockets.a)} (at ${seconds(a)}), B ${socketList(sockets.b)} (at ${seconds(b)}). A client that reaches one on its port finds nothing on the other.`,
+      evidence: { listening: ['a', 'b'] },
+    });
+    return;
+  }
+
+  const stand = { a: sockets.a && portStand(sockets.a, port), b: sockets.b && portStand(sockets.b, port) };
+  const bad = (['a', 'b'] as const).filter((side) => stand[side] !== undefined && stand[side] !== 'reachable');
+  if (!bad.length) return;
+  const noAnswer = (side: Side): string | undefined => {
+    const e = http?.[side]?.error;
+    return e && !e.startsWith('not requested') ? e : undefined;
+  };
+  const where = (side: Side): string => {
+    const p = runs[side].published;
+    return p ? `${p.hostIp}:${p.hostPort} → ${published}` : published!;
+  };
+  const headline = (side: Side): string => {
+    const l = sockets[side]!;
+    switch (stand[side]) {
+      case 'loopback':
+        return `listens on ${onPort(l, port).map(socketText).join(' and ')} only, so the published port gets no answer`;
+      case 'elsewhere':
+        return `listens on ${portList(l)} but ${published} was published`;
+      default:
+        return `listens on no TCP port (${published} was published)`;
+    }
+  };
+  const consequence = (side: Side): string => {
+    const why =
+      stand[side] === 'loopback'
+        ? `A loopback address takes connections from inside the container only; the engine forwards ${where(side)} to the container's own address, where nothing listens on ${port}`
+        : `Connections to the published port (${where(side)}) find nothing listening in ${NAME(side)}`;
+    const e = noAnswer(side);
+    return `${why}${e && http ? `: that is why GET ${http.path} got no answer (${quote(e, 100)})` : ''}.`;
+  };
+  const evidence = (sides: Side[]): RunFinding['evidence'] => ({ listening: sides, ...(sides.some((s) => noAnswer(s)) ? { http: ['status'] } : {}) });
+
+  // Both wrong the same way: one finding, a fact of both rather than a difference.
+  if (bad.length === 2 && sameSockets(sockets.a!, sockets.b!)) {
+    f.add(
+      {
+        kind: 'port',
+        severity: noAnswer('a') || noAnswer('b') ? 'error' : 'warning',
+        title:
+          stand.a === 'loopback'
+            ? `Both containers listen on ${onPort(sockets.a!, port).map(socketText).join(' and ')} only, so the published port gets no answer`
+            : stand.a === 'elsewhere'
+              ? `Neither container listens on the published ${published}: both listen on ${portList(sockets.a!)}`
+              : `Neither container listens on a TCP port (${published} was published)`,
+        detail: `Read from /proc/net/tcp in both containers: ${socketList(sockets.a!)}. ${consequence('a')} Publish the port they listen on (--port), or make them listen on ${port}${stand.a === 'loopback' ? ' on every address (0.0.0.0 or ::)' : ''}.`,
+        evidence: evidence(['a', 'b']),
+      },
+      false,
+    );
+    return;
+  }
+  for (const side of bad) {
+    const other = otherSide(side);
+    const theirs = sockets[other];
+    const them = theirs ? ` ${NAME(other)} listens on ${socketList(theirs)}${stand[other] === 'reachable' ? ', where the published port leads' : ''}.` : '';
+    f.add({
+      kind: 'port',
+      severity: noAnswer(side) ? 'error' : 'warning',
+      side,
+      title: `${NAME(side)} ${headline(side)}`,
+      detail: `Read from /proc/net/tcp in ${NAME(side)} at ${seconds(runs[side])}: ${socketList(sockets[side]!)}.${them} ${consequence(side)}`,
+      evidence: evidence(theirs ? [side, other] : [side]),
     });
   }
 }

@@ -5,6 +5,7 @@
  * the document of `run --json`.
  */
 import type { Side } from '../util/side';
+import type { ListeningSocket } from './listening';
 import type { LogDiffSummary, LogRow } from './logDiff';
 
 /** The labels every container we start carries; cleanup only ever touches containers with RUN_LABEL. */
@@ -93,6 +94,23 @@ export interface HttpResult {
   durationMs: number;
 }
 
+/**
+ * The TCP ports a container listens on, read from /proc/net/tcp and tcp6 in
+ * its network namespace: at the end of the startup window, and again at the
+ * end of the run if it is still running (the later reading is kept, so that it
+ * matches the HTTP answer).
+ */
+export interface ListeningPorts {
+  /** Sockets in LISTEN state, by port. Empty: it listens on no TCP port (when `error` is absent). */
+  sockets: ListeningSocket[];
+  /** Milliseconds since the container was started. */
+  at: number;
+  /** How they were read: the host's /proc/<pid>/net of the container's first process (a local engine), or `cat` run in the container. */
+  via?: 'hostProc' | 'exec';
+  /** Why they could not be read (then `sockets` says nothing). */
+  error?: string;
+}
+
 /** Everything observed of one side's run. */
 export interface SideRun {
   ref: string;
@@ -105,6 +123,8 @@ export interface SideRun {
   state: ContainerState;
   probes: ProbeResult[];
   http?: HttpResult;
+  /** What it listens on; absent when the container never ran long enough to look. */
+  listening?: ListeningPorts;
   /** Set when the container could not be removed after the run (the engine's error, and the command that removes it). */
   cleanupError?: string;
 }
@@ -114,6 +134,7 @@ export type RunEvent =
   | { type: 'phase'; phase: 'preparing' | 'starting' | 'capturing' | 'probing' | 'requesting' | 'stopping' | 'done'; message: string }
   | { type: 'line'; side: Side; line: CapturedLine }
   | { type: 'state'; side: Side; state: ContainerState }
+  | { type: 'listening'; side: Side; listening: ListeningPorts }
   | { type: 'container'; side: Side; containerId: string; containerName: string; published?: SideRun['published'] };
 
 export type FindingSeverity = 'error' | 'warning' | 'info';
@@ -127,8 +148,8 @@ export interface RunFinding {
   side?: Side;
   title: string;
   detail: string;
-  /** Log rows (indexes into logs.rows), probe names, HTTP fields that show it. */
-  evidence: { logRows?: number[]; probe?: string; http?: string[] };
+  /** Log rows (indexes into logs.rows), probe names, HTTP fields, sides whose listening sockets (SideRun.listening) show it. */
+  evidence: { logRows?: number[]; probe?: string; http?: string[]; listening?: Side[] };
 }
 
 export interface ProbeComparison {

@@ -166,6 +166,7 @@ export class RunContainers {
     // Once stopping, the state is what it was; the removal is told by its own event.
     if (!s.capturing) return;
     const state = stateOf(info, s.startError);
+    s.pid = info.State?.Pid || undefined;
     if (JSON.stringify(state) !== JSON.stringify(s.state)) {
       s.state = state;
       this.emit({ type: 'state', side: s.side, state });

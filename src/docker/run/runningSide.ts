@@ -1,5 +1,5 @@
 import type Dockerode from 'dockerode';
-import type { CapturedLine, ContainerState, HttpResult, ProbeResult, Side, SideRun } from '../../core/run/runModel';
+import type { CapturedLine, ContainerState, HttpResult, ListeningPorts, ProbeResult, Side, SideRun } from '../../core/run/runModel';
 import type { RunSideInput } from '../runner';
 
 /** One side of a run while it is going. */
@@ -17,6 +17,9 @@ export class RunningSide {
   published?: SideRun['published'];
   probes: ProbeResult[] = [];
   http?: HttpResult;
+  listening?: ListeningPorts;
+  /** The container's first process on the engine's host (State.Pid), while it runs. */
+  pid?: number;
   cleanupError?: string;
   /** Aborting it ends the attach request and stream. */
   readonly attachControl = new AbortController();

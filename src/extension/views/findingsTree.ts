@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { Finding, FindingEvidence } from '../../core/findings/finding';
+import type { Side } from '../../core/util/side';
 import type { ComparisonSession } from '../comparisonSession';
 import { basename, escapeMd } from './labels';
 import { two } from '../../core/util/text';
@@ -30,7 +31,7 @@ export type EvidenceTarget =
   | { type: 'package'; ecosystem: string; name: string }
   | { type: 'config'; field: string }
   | { type: 'leftover'; evidence: NonNullable<FindingEvidence['leftovers']>[number] }
-  | { type: 'run'; logRow?: number; probe?: string; http?: string };
+  | { type: 'run'; logRow?: number; probe?: string; http?: string; listening?: Side };
 
 export type FindingsNode = FindingNode | EvidenceNode;
 
@@ -106,7 +107,7 @@ export function findingItem(n: FindingNode, openFirst = true): vscode.TreeItem {
 }
 
 function evidenceCount(e: FindingEvidence): number {
-  return (e.files?.length ?? 0) + (e.layerRows?.length ?? 0) + (e.packages?.length ?? 0) + (e.config?.length ?? 0) + (e.leftovers?.length ?? 0) + (e.logRows?.length ?? 0) + (e.probe ? 1 : 0) + (e.http?.length ?? 0);
+  return (e.files?.length ?? 0) + (e.layerRows?.length ?? 0) + (e.packages?.length ?? 0) + (e.config?.length ?? 0) + (e.leftovers?.length ?? 0) + (e.logRows?.length ?? 0) + (e.probe ? 1 : 0) + (e.http?.length ?? 0) + (e.listening?.length ?? 0);
 }
 
 export function evidenceNodes(parent: FindingNode): EvidenceNode[] {
@@ -122,6 +123,7 @@ export function evidenceNodes(parent: FindingNode): EvidenceNode[] {
   for (const r of e.logRows ?? []) add(`log:${r}`, `Log row ${r + 1}`, 'output', { type: 'run', logRow: r }, 'in the run panel');
   if (e.probe) add(`probe:${e.probe}`, e.probe, 'terminal', { type: 'run', probe: e.probe }, 'probe output');
   for (const h of e.http ?? []) add(`http:${h}`, h, 'globe', { type: 'run', http: h }, 'HTTP');
+  for (const side of e.listening ?? []) add(`listening:${side}`, `Listening ports of ${side.toUpperCase()}`, 'plug', { type: 'run', listening: side }, 'in the run panel');
   return out.slice(0, MAX_EVIDENCE);
 }
 

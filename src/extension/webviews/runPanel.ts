@@ -111,7 +111,7 @@ export class RunPanel implements vscode.Disposable {
   }
 
   /** Brings the panel forward at a finding's evidence (a log row, a probe, the HTTP answer). */
-  reveal(at: { logRow?: number; probe?: string; http?: string }): void {
+  reveal(at: { logRow?: number; probe?: string; http?: string; listening?: Side }): void {
     this.panel.reveal();
     this.post({ type: 'reveal', ...at });
   }
@@ -133,7 +133,7 @@ export class RunPanel implements vscode.Disposable {
           this.post({ type: 'report', report });
           reportIs(report);
           // The comparison of these two images ranks the run's findings with its own.
-          this.s.session.attachRun(this.refs, report);
+          this.s.session.attachRun(this.refs, report).catch((e: unknown) => this.s.log.warn(`Ranking the run's findings with the comparison: ${messageOf(e)}`));
           return new Promise<void>(() => undefined);
         },
       });
@@ -173,6 +173,10 @@ export class RunPanel implements vscode.Disposable {
       case 'container':
         Object.assign(this.live[e.side], { containerName: e.containerName, ...(e.published ? { published: e.published } : {}) });
         this.post({ type: 'side', side: e.side, containerName: e.containerName, published: e.published });
+        break;
+      case 'listening':
+        this.live[e.side].listening = e.listening;
+        this.post({ type: 'side', side: e.side, listening: e.listening });
         break;
     }
   }

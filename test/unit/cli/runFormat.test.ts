@@ -2,8 +2,8 @@ import { strict as assert } from 'node:assert';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseCommand } from '../../../src/cli/commands/run';
-import { inert, renderRun, safeJson } from '../../../src/cli/runFormat';
+import { parseCommand, runOptions } from '../../../src/cli/commands/run';
+import { inert, listeningLine, renderRun, safeJson } from '../../../src/cli/runFormat';
 import { compareRuns } from '../../../src/core/run/runCompare';
 import { DEFAULT_RUN_OPTIONS, type SideRun } from '../../../src/core/run/runModel';
 import { runCli } from '../../helpers/runCli';
@@ -56,8 +56,28 @@ describe('run output', () => {
     assert.throws(() => parseCommand('[1, 2]', '--entrypoint'), /--entrypoint: a JSON array of strings/);
   });
 
+  it('shows what each side listens on, a line per side, and why it could not be read', () => {
+    const a = { ...side('a', ['x']), listening: { sockets: [{ address: '::', port: 8080 }, { address: '127.0.0.1', port: 9000 }], at: 2140, via: 'hostProc' as const } };
+    const b = { ...side('b', ['x']), listening: { sockets: [], at: 2150, via: 'exec' as const } };
+    const lines = renderRun(compareRuns(a, b, DEFAULT_RUN_OPTIONS)).split('\n');
+    assert.deepEqual(lines.slice(2, 4), ['   A listens on [::]:8080, 127.0.0.1:9000 (at 2.1 s)', '   B listens on no TCP port (at 2.1 s)']);
+    assert.equal(listeningLine('B', { sockets: [], at: 2000, error: '/proc/net/tcp could not be read: exec: "cat": executable file not found in $PATH' }), 'B: /proc/net/tcp could not be read: exec: "cat": executable file not found in $PATH');
+    // Not read (the container never ran): no line.
+    assert.doesNotMatch(renderRun(compareRuns(side('a', ['x']), side('b', ['x']), DEFAULT_RUN_OPTIONS)), /listens/);
+  });
+
+  it('run requests GET / by default, --http PATH another path, --no-http nothing', async () => {
+    assert.equal(runOptions({}).httpPath, '/');
+    assert.equal(runOptions({ http: '/index.php' }).httpPath, '/index.php');
+    assert.ok(!('httpPath' in runOptions({ 'no-http': true })));
+    const help = (await runCli(['--help'])).stdout;
+    assert.match(help, /--http PATH +GET PATH on both published ports after startup and compare the answers \(default \/\)/);
+    assert.match(help, /--no-http +request nothing/);
+  });
+
   it('run refuses bad flags and archives before touching the engine (exit 2)', async () => {
     const cases: Array<[string[], RegExp]> = [
+      [['run', 'a', 'b', '--http', '/', '--no-http'], /--http and --no-http contradict each other/],
       [['run', 'a', 'b', '--quiet', 'soon'], /--quiet expects a number of seconds/],
       [['run', 'a', 'b', '--env', 'NOEQUALS'], /--env expects KEY=VALUE/],
       [['run', 'a', 'b', '--http', 'index.php'], /--http expects a path starting with \//],

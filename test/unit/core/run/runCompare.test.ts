@@ -283,3 +283,68 @@ describe('compareRuns on a probe that fails on one side', () => {
     assert.equal(r.findings[0].title, 'apache2ctl -M: exit 0 in A, exit 1 ("AH00526: Syntax error on line 3 of /etc/apache2/sites-enabled/app.conf:") in B');
   });
 });
+
+describe('compareRuns on listening ports (CC606)', () => {
+  const sock = (address: string, port: number) => ({ address, port });
+  const listens = (...sockets: Array<{ address: string; port: number }>): Partial<SideRun> => ({ listening: { sockets, at: 2100, via: 'hostProc' } });
+  const on8080 = (extra: Partial<SideRun> = {}): Partial<SideRun> => ({ published: { hostIp: '127.0.0.1', hostPort: 49153, containerPort: '8080/tcp' }, ...extra });
+  const ok = answer(200, 'hello\n');
+  const hungUp: HttpResult = { url: 'http://127.0.0.1:49154/', headers: {}, body: '', bodyBytes: 0, truncated: false, error: 'socket hang up', durationMs: 4 };
+  const ports = (a: Partial<SideRun>, b: Partial<SideRun>) => compareRuns(side('a', 'a', [], a), side('b', 'b', [], b), OPTIONS).findings.filter((f) => f.kind === 'port');
+
+  it('B listening on 8081 where 8080/tcp is published: an error when that is why B does not answer', () => {
+    const [f, ...rest] = ports(on8080({ ...listens(sock('::', 8080)), http: ok }), on8080({ ...listens(sock('::', 8081)), http: hungUp }));
+    assert.deepEqual(rest, []);
+    assert.equal(f.code, 'CC606');
+    assert.equal(f.side, 'b');
+    assert.equal(f.severity, 'error');
+    assert.equal(f.title, 'B listens on 8081 but 8080/tcp was published');
+    assert.equal(
+      f.detail,
+      'Read from /proc/net/tcp in B at 2.1 s: [::]:8081. A listens on [::]:8080, where the published port leads. Connections to the published port (127.0.0.1:49153 → 8080/tcp) find nothing listening in B: that is why GET / got no answer (socket hang up).',
+    );
+    assert.deepEqual(f.evidence, { listening: ['b', 'a'], http: ['status'] });
+  });
+
+  it('a service bound to loopback inside the container, and one that listens on nothing; a warning while HTTP was not asked', () => {
+    const [f] = ports(on8080(listens(sock('0.0.0.0', 8080))), on8080(listens(sock('127.0.0.1', 8080), sock('::1', 8080))));
+    assert.equal(f.severity, 'warning');
+    assert.equal(f.title, 'B listens on 127.0.0.1:8080 and [::1]:8080 only, so the published port gets no answer');
+    assert.match(f.detail, /A loopback address takes connections from inside the container only; the engine forwards 127\.0\.0\.1:49153 → 8080\/tcp to the container's own address, where nothing listens on 8080\.$/);
+    assert.deepEqual(f.evidence, { listening: ['b', 'a'] });
+    const [g] = ports(on8080({ ...listens(), http: hungUp }), on8080({ ...listens(sock('::', 8080)), http: ok }));
+    assert.deepEqual([g.side, g.severity, g.title], ['a', 'error', 'A listens on no TCP port (8080/tcp was published)']);
+  });
+
+  it('both wrong the same way: one finding, not a difference', () => {
+    const r = compareRuns(side('a', 'a', [], on8080(listens(sock('0.0.0.0', 9000)))), side('b', 'b', [], on8080(listens(sock('0.0.0.0', 9000)))), { ...DEFAULT_RUN_OPTIONS });
+    assert.deepEqual(r.findings.map((f) => [f.side, f.severity, f.title]), [[undefined, 'warning', 'Neither container listens on the published 8080/tcp: both listen on 9000']]);
+    assert.equal(r.differ, false);
+  });
+
+  it('says nothing when both listen where the published port leads, whatever else they listen on', () => {
+    assert.deepEqual(ports(on8080(listens(sock('::', 8080))), on8080(listens(sock('0.0.0.0', 8080), sock('127.0.0.1', 9000)))), []);
+    // The container's own address counts: the engine forwards to it.
+    assert.deepEqual(ports(on8080(listens(sock('172.17.0.3', 8080))), on8080(listens(sock('::', 8080)))), []);
+  });
+
+  it('says nothing for a side that stopped, whose sockets could not be read, or when nothing was read', () => {
+    const exited: Partial<SideRun> = { state: { status: 'exited', exitCode: 1, restarts: 0 } };
+    assert.deepEqual(ports(on8080(listens(sock('::', 8080))), on8080({ ...listens(), ...exited })), []);
+    assert.deepEqual(ports(on8080(listens(sock('::', 8080))), on8080({ listening: { sockets: [], at: 2000, error: '/proc/net/tcp could not be read: exec: "cat": executable file not found in $PATH' } })), []);
+    assert.deepEqual(ports(on8080(), on8080()), []);
+    // One side unknown, the other wrong: still said, without the comparison.
+    const [f] = ports(on8080(), on8080(listens(sock('::', 8081))));
+    assert.deepEqual([f.side, f.evidence], ['b', { listening: ['b'] }]);
+  });
+
+  it('with no TCP port published, only a difference between the two', () => {
+    const none = { published: undefined };
+    const [f, ...rest] = ports({ ...none, ...listens(sock('::', 8080)) }, { ...none, ...listens(sock('::', 8081)) });
+    assert.deepEqual(rest, []);
+    assert.deepEqual([f.side, f.severity, f.title], [undefined, 'warning', 'A listens on 8080, B on 8081']);
+    assert.deepEqual(ports({ ...none, ...listens(sock('::', 8080)) }, { ...none, ...listens(sock('::', 8080)) }), []);
+    const udp = { published: { hostIp: '127.0.0.1', hostPort: 49160, containerPort: '53/udp' } };
+    assert.deepEqual(ports({ ...udp, ...listens() }, { ...udp, ...listens() }), []);
+  });
+});
