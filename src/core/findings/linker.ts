@@ -30,6 +30,10 @@ interface Names {
   paths: string[];
   /** File names or parts of them (libraries, modules): matched against the basenames of evidence files. */
   words: string[];
+  /** Programs a shell or the engine could not find ("foo: not found"): matched against whole basenames. */
+  commands?: string[];
+  /** Environment variables it names ("FOO is not set", "$FOO"): matched against Env.* config evidence. */
+  env?: string[];
 }
 
 const PATH = /(?:^|[\s'"`(=:,])(\/(?:[\w.@+-]+\/)*[\w.@+-]*[\w@+-])/g;
@@ -37,10 +41,17 @@ const LIBRARY = /\b(lib[\w+-]+\.so(?:\.\d+)*)\b/g;
 /** Paths every container has, which explain nothing. */
 const EVERYWHERE = /^\/(dev|proc|sys|tmp)(\/|$)/;
 
+/** "sh: foo: not found", "foo: command not found", exec: "foo": executable file not found in $PATH. */
+const NOT_FOUND = /(?:^|[\s:'"])([\w.+-]+)"?:? (?:command )?not found|exec: "([\w.+-]+)": executable file not found/g;
+/** A variable a program complains about: "FOO is not set", "$FOO", "${FOO}", "FOO must be set". */
+const ENV = /\$\{?([A-Z][A-Z0-9_]{2,})\}?|\b([A-Z][A-Z0-9_]*_[A-Z0-9_]+|[A-Z]{3,})\b(?= (?:is |must be |not )?(?:not )?(?:set|defined|empty|required))/g;
+
 function namesIn(text: string): Names {
   const paths = [...text.matchAll(PATH)].map((m) => m[1]).filter((p) => !EVERYWHERE.test(p));
   const words = [...text.matchAll(LIBRARY)].map((m) => m[1]);
-  return { paths: [...new Set(paths)], words: [...new Set(words)] };
+  const commands = [...text.matchAll(NOT_FOUND)].map((m) => m[1] ?? m[2]).filter((c) => c && !/^(sh|bash|line|file)$/.test(c));
+  const env = [...text.matchAll(ENV)].map((m) => m[1] ?? m[2]);
+  return { paths: [...new Set(paths)], words: [...new Set(words)], commands: [...new Set(commands)], env: [...new Set(env)] };
 }
 
 /** Module names from a run finding ("Apache module fcgid_module", "mod_fcgid/2.3.9", "[fcgid:info]"): their core words. */
@@ -82,6 +93,8 @@ class Links {
     const cites = (f: Finding) => {
       const files = f.evidence.files ?? [];
       if (files.some((e) => names.paths.includes(e.path))) return 2;
+      if (names.commands?.length && files.some((e) => names.commands!.includes(base(e.path)))) return 2;
+      if (names.env?.length && f.evidence.config?.some((c) => names.env!.includes(c.replace(/^Env\./, '')) && c.startsWith('Env.'))) return 2;
       const all = [...names.words, ...words];
       if (all.length && files.some((e) => all.some((w) => base(e.path).includes(w)))) return 1;
       return 0;
@@ -222,8 +235,8 @@ export function linkSymptoms(ctx: FindingContext): void {
                 : `the files that differ between the images were not read for it`
         }.`;
       } else if (rf.kind === 'startFailed' || rf.kind === 'exited' || rf.kind === 'servedAsSource' || rf.kind === 'moduleOnlyOne') {
-        const mentioned = [...named.paths, ...named.words];
-        f.detail = `${f.detail} Cause not found: ${mentioned.length ? `nothing it names (${list(mentioned, 3)}) differs between the images in a way a finding explains` : 'it names no file, library or module that differs between the images'}.`;
+        const mentioned = [...named.paths, ...named.words, ...(named.commands ?? []), ...(named.env ?? []).map((v) => `$${v}`)];
+        f.detail = `${f.detail} Cause not found: ${mentioned.length ? `nothing it names (${list(mentioned, 3)}) differs between the images in a way a finding explains` : 'it names no file, library, program, variable or module that differs between the images'}.`;
       }
     }
   }

@@ -40,3 +40,14 @@ describe('the symptom-to-cause linker', () => {
     assert.match(findings.find((f) => f.kind === 'exited')!.detail, /Cause not found/);
   });
 });
+
+describe('the linker reads programs and variables too', () => {
+  it('links "foo: not found" to the finding that cites a file named foo, and "$APP_MODE is not set" to an Env difference', async () => {
+    const a = img('x:a', [BASE, COPY('/usr/local/bin/', 'c1', [file('/usr/local/bin/migrate', { mode: 0o755, sha256: 'f'.repeat(64) })])], { Env: ['APP_MODE=prod'] });
+    const b = img('x:b', [BASE, COPY('/usr/local/bin/', 'c2', [file('/usr/local/bin/other', { mode: 0o755, sha256: 'e'.repeat(64) })])]);
+    const notFound = await analyse(a, b, { run: run(exited('/entrypoint.sh: line 4: migrate: not found')) });
+    assert.match(notFound.findings.find((f) => f.kind === 'exited')!.detail, /The cause: .*migrate.*\(CC109\)\.$/);
+    const unset = await analyse(a, b, { run: run(exited('fatal: APP_MODE is not set')) });
+    assert.match(unset.findings.find((f) => f.kind === 'exited')!.detail, /The cause: .*environment variable.*\(CC305\)\.$/);
+  });
+});
