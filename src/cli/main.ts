@@ -9,6 +9,7 @@ import type * as DaemonClientModule from '../docker/daemonClient';
 import type * as EndpointModule from '../docker/endpoint';
 import { EXIT_ERROR, usage, type Io, type OptionsConfig } from './commands/command';
 import { COMMANDS } from './commands/commands';
+import { inert } from '../core/util/inert';
 
 export { EXIT_DIFFERENT, EXIT_ERROR, EXIT_SAME } from './commands/command';
 export { exitGuard } from './commands/run';
@@ -132,11 +133,12 @@ function reportError(e: unknown, io: Io, debug: boolean): number {
   if (isCompareError(e) && e.reason === 'cancelled') {
     // "Cancelled. Also: could not remove ...": what cleaning up left behind is worth saying.
     const also = e.message.startsWith('Cancelled. ') ? ` (${e.message.slice('Cancelled. '.length)})` : '';
-    io.stderr.write(`container-compare: cancelled${also}\n`);
+    io.stderr.write(`container-compare: cancelled${inert(also)}\n`);
     return EXIT_ERROR;
   }
   const known = isCompareError(e) || (e as { code?: string })?.code?.startsWith('ERR_PARSE_ARGS');
-  io.stderr.write(`container-compare: ${known ? messageOf(e) : `unexpected error: ${messageOf(e)}`}\n`);
+  // Messages quote names, config values and registries' answers: one inert line.
+  io.stderr.write(`container-compare: ${inert(known ? messageOf(e) : `unexpected error: ${messageOf(e)}`)}\n`);
   if (debug && e instanceof Error) io.stderr.write(`${e.stack}\n`);
   else if (!known) io.stderr.write('Run again with --debug for details.\n');
   return EXIT_ERROR;

@@ -5,7 +5,8 @@ import { parseReference } from '../../core/image/reference';
 import { DEFAULT_RUN_OPTIONS, type RunOptions, type RunReport } from '../../core/run/runModel';
 import type { Finding } from '../../core/findings/finding';
 import type { ImageModel } from '../../core/image/model';
-import { renderRun, safeJson } from '../runFormat';
+import { renderRun } from '../runFormat';
+import { inert, inertJson } from '../../core/util/inert';
 import type * as RunPairModule from '../../docker/runPair';
 import { silencer } from '../../core/findings/findings';
 import { EXIT_DIFFERENT, EXIT_SAME, need, parseFindingFilters, type Command, type OptionValues, type OptionsConfig } from './command';
@@ -84,7 +85,7 @@ export const runCommand: Command<typeof options> = {
       exitGuard.active--;
       progress.done();
     }
-    for (const side of [report.a, report.b]) if (side.cleanupError) io.stderr.write(`container-compare: warning: ${side.cleanupError}\n`);
+    for (const side of [report.a, report.b]) if (side.cleanupError) io.stderr.write(`container-compare: warning: ${inert(side.cleanupError)}\n`);
     // The run's findings ranked with the images' comparison: the cause next to the symptom.
     let findings: readonly Finding[] | RunReport['findings'] = report.findings.filter((f) => !silencer(ignoreFindings)({ ...f, score: 0 }));
     try {
@@ -93,11 +94,11 @@ export const runCommand: Command<typeof options> = {
       findings = diff.findings ?? findings;
     } catch (e) {
       if (isCompareError(e) && e.reason === 'cancelled') throw e;
-      io.stderr.write(`container-compare: warning: the images could not be compared (${messageOf(e)}); showing the run's findings only\n`);
+      io.stderr.write(`container-compare: warning: the images could not be compared (${inert(messageOf(e))}); showing the run's findings only\n`);
     } finally {
       progress.done();
     }
-    io.stdout.write(values.json ? safeJson({ ...report, findings }) + '\n' : renderRun(report, findings));
+    io.stdout.write(values.json ? inertJson({ ...report, findings }) + '\n' : renderRun(report, findings));
     return report.differ ? EXIT_DIFFERENT : EXIT_SAME;
   },
 };
