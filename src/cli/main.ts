@@ -4,6 +4,7 @@ import { isCompareError, messageOf } from '../core/util/errors';
 import { parsePlatform } from '../core/image/layout';
 import { loadImages, type LoadOptions } from '../core/sources/loader';
 import { parseSize } from '../core/util/units';
+import { parseMinRate } from '../core/registry/rate';
 import { Progress } from './progress';
 import type * as DaemonClientModule from '../docker/daemonClient';
 import type * as EndpointModule from '../docker/endpoint';
@@ -36,6 +37,8 @@ const REGISTRIES_HELP = [
   '                      insecure-registries (repeatable; loopback registries are insecure by default, as in Docker)',
   '  --registry-ca FILE  a PEM CA trusted for registries (repeatable; also NODE_EXTRA_CA_CERTS, certs.d)',
   '  --docker-config DIR the docker config with credentials (default: $DOCKER_CONFIG, else ~/.docker)',
+  '  --registry-min-rate RATE[/SECONDS]  give up on a registry sending less than RATE bytes a second over',
+  '                      SECONDS, e.g. 1K/60s (the default; 0 turns it off)',
 ];
 
 const EXIT_CODES_HELP = 'Exit codes: 0 no difference (or within --fail-on/--max-changes), 1 differences, 2 error (or cancelled).';
@@ -65,6 +68,7 @@ const SHARED_OPTIONS = {
   'insecure-registry': { type: 'string', multiple: true },
   'registry-ca': { type: 'string', multiple: true },
   'docker-config': { type: 'string' },
+  'registry-min-rate': { type: 'string' },
   debug: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
@@ -115,6 +119,7 @@ export async function run(argv: string[], io: Io = { stdout: process.stdout, std
         caFiles: values['registry-ca'] ?? [],
         env: io.env,
         ...(values['docker-config'] ? { configDir: values['docker-config'] } : {}),
+        ...(values['registry-min-rate'] !== undefined ? { minRate: parseMinRate(values['registry-min-rate'], '--registry-min-rate') } : {}),
       },
     };
     try {
