@@ -8,6 +8,7 @@ import type { ImageModel } from '../../core/image/model';
 import { renderRun } from '../runFormat';
 import { inert, inertJson } from '../../core/util/inert';
 import type * as RunPairModule from '../../docker/runPair';
+import type * as OwnershipModule from '../../docker/run/ownership';
 import { silencer } from '../../core/findings/findings';
 import { EXIT_DIFFERENT, EXIT_SAME, need, parseFindingFilters, type Command, type OptionValues, type OptionsConfig } from './command';
 
@@ -72,11 +73,16 @@ export const runCommand: Command<typeof options> = {
     // Loaded on demand, as the daemon client is: only a run needs it.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { runPair } = require('../../docker/runPair') as typeof RunPairModule;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { RunOwnership } = require('../../docker/run/ownership') as typeof OwnershipModule;
+    // The cache folder's key signs our containers: a sweep removes no container it did not create.
+    const ownership = await RunOwnership.load(cache.dir);
     exitGuard.active++;
     let report;
     try {
       report = await runPair(daemon(), images, [args[0], args[1]], runOpts, {
         signal,
+        ownership,
         onEvent: (e) => {
           if (e.type === 'phase') progress.update({ message: e.message });
         },
