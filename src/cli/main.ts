@@ -10,7 +10,7 @@ import type * as DaemonClientModule from '../docker/daemonClient';
 import type * as EndpointModule from '../docker/endpoint';
 import { EXIT_ERROR, usage, type Io, type OptionsConfig } from './commands/command';
 import { COMMANDS } from './commands/commands';
-import { inert } from '../core/util/inert';
+import { inert, inertText } from '../core/util/inert';
 
 export { EXIT_DIFFERENT, EXIT_ERROR, EXIT_SAME } from './commands/command';
 export { exitGuard } from './commands/run';
@@ -144,7 +144,7 @@ function reportError(e: unknown, io: Io, debug: boolean): number {
   const known = isCompareError(e) || (e as { code?: string })?.code?.startsWith('ERR_PARSE_ARGS');
   // Messages quote names, config values and registries' answers: one inert line.
   io.stderr.write(`container-compare: ${inert(known ? messageOf(e) : `unexpected error: ${messageOf(e)}`)}\n`);
-  if (debug && e instanceof Error) io.stderr.write(`${e.stack}\n`);
+  if (debug && e instanceof Error) io.stderr.write(`${inertText(e.stack ?? '')}\n`);
   else if (!known) io.stderr.write('Run again with --debug for details.\n');
   return EXIT_ERROR;
 }
