@@ -1,3 +1,4 @@
+import { inert, inertMarkdownInline } from '../core/util/inert';
 import type { FindingSeverity } from '../core/run/runModel';
 
 /** What text and Markdown show of a finding (run findings and ranked findings alike). */
@@ -13,26 +14,15 @@ export const MARK: Record<FindingSeverity, string> = { error: '✗', warning: '!
 /** Text lines of a findings list: a mark, the code and the title, the detail indented below. */
 export function findingLines(findings: readonly ShownFinding[], max = Infinity): string[] {
   const out: string[] = [findings.length ? 'Findings' : 'Findings: none'];
-  for (const f of findings.slice(0, max)) out.push(`  ${MARK[f.severity]} ${f.code} ${f.title}`, `      ${f.detail}`);
+  for (const f of findings.slice(0, max)) out.push(`  ${MARK[f.severity]} ${f.code} ${inert(f.title)}`, `      ${inert(f.detail)}`);
   if (findings.length > max) out.push(`  … and ${findings.length - max} more (--json lists all)`);
   return out;
-}
-
-/** Markdown-escaped text: no table breaks, emphasis or HTML from paths and commands. */
-export const md = (s: string) => s.replace(/[|\\`*_[\]<>]/g, (c) => `\\${c}`).replace(/[\r\n]+/g, ' ');
-
-/** A title with its `quoted commands` as code spans and everything else escaped. */
-export function mdInline(s: string): string {
-  const parts = s.split('`');
-  // An odd number of backticks (one in a path): no code spans, escape it all.
-  if (parts.length % 2 === 0) return md(s);
-  return parts.map((p, i) => (i % 2 ? `\`${p.replace(/[\r\n]+/g, ' ')}\`` : md(p))).join('');
 }
 
 /** A numbered Markdown list, the most likely cause first. */
 export function findingsMarkdown(findings: readonly ShownFinding[], max = 30): string[] {
   if (!findings.length) return ['No findings.'];
-  const out = findings.slice(0, max).map((f, i) => `${i + 1}. ${MARK[f.severity]} \`${f.code}\` **${mdInline(f.title)}**  \n   ${mdInline(f.detail)}`);
+  const out = findings.slice(0, max).map((f, i) => `${i + 1}. ${MARK[f.severity]} \`${f.code}\` **${inertMarkdownInline(f.title)}**  \n   ${inertMarkdownInline(f.detail)}`);
   if (findings.length > max) out.push(`\n… and ${findings.length - max} more findings (the JSON report lists all).`);
   return out;
 }

@@ -7,8 +7,8 @@ import { describeChange, groupFiles } from '../core/report/report';
 import { cut, octal, shortId, two } from '../core/util/text';
 import { humanSize } from '../core/util/units';
 import { differs, sameInstruction } from '../core/diff/align';
-import { findingLines, findingsMarkdown, md } from './findingFormat';
-import { inert } from './runFormat';
+import { findingLines, findingsMarkdown } from './findingFormat';
+import { inert, inertCode, inertMarkdown as md, inertText } from '../core/util/inert';
 
 /** Files listed per group in text and Markdown; JSON always has all of them. */
 const PER_GROUP = 25;
@@ -146,7 +146,7 @@ function show(v: unknown): string {
  */
 export function renderMarkdown(r: DiffReport, gate: GateResult): string {
   const out: string[] = [];
-  out.push(`## Container Compare: \`${r.a.name.replace(/`/g, "'")}\` vs \`${r.b.name.replace(/`/g, "'")}\``, '');
+  out.push(`## Container Compare: ${inertCode(r.a.name)} vs ${inertCode(r.b.name)}`, '');
   if (r.findings) out.push('### Findings', '', ...findingsMarkdown(r.findings, MAX_FINDINGS), '');
   out.push(gate.fail ? `**Different** — ${md(gate.explanation)}.` : `**OK** — ${md(gate.explanation)}.`, '');
   out.push('| | image | id | layers | size | platform |', '|---|---|---|---|---|---|');
@@ -169,7 +169,7 @@ export function renderMarkdown(r: DiffReport, gate: GateResult): string {
   out.push('', `<details><summary>Files: ${r.summary.files.modified} modified, ${r.summary.files.added} added, ${r.summary.files.removed} removed</summary>`, '');
   for (const g of groupFiles(r.files)) {
     out.push(`**${g.title} (${g.files.length})**`, '', '| path | change | layer |', '|---|---|---|');
-    for (const f of g.files.slice(0, PER_GROUP * 4)) out.push(`| \`${f.path.replace(/`/g, "'").replace(/\|/g, '\\|')}\` | ${md(describeChange(f))} | ${two(f.layer)} |`);
+    for (const f of g.files.slice(0, PER_GROUP * 4)) out.push(`| ${inertCode(f.path)} | ${md(describeChange(f))} | ${two(f.layer)} |`);
     if (g.files.length > PER_GROUP * 4) out.push(`| … ${g.files.length - PER_GROUP * 4} more | | |`);
     out.push('');
   }
@@ -191,7 +191,7 @@ export function renderMarkdown(r: DiffReport, gate: GateResult): string {
   if (r.leftovers && (r.leftovers.a.length || r.leftovers.b.length)) {
     out.push('', `<details><summary>Leftovers: ${r.leftovers.a.length} in A, ${r.leftovers.b.length} in B (values never shown)</summary>`, '', '| | layer | path | what |', '|---|---|---|---|');
     for (const [k, list] of [['A', r.leftovers.a], ['B', r.leftovers.b]] as const) {
-      for (const x of list.slice(0, PER_GROUP * 4)) out.push(`| ${k} | ${two(x.layer)} | \`${x.path.replace(/`/g, "'").replace(/\|/g, '\\|')}\` | ${md(leftoverNote(x))} |`);
+      for (const x of list.slice(0, PER_GROUP * 4)) out.push(`| ${k} | ${two(x.layer)} | ${inertCode(x.path)} | ${md(leftoverNote(x))} |`);
     }
     out.push('', '</details>');
   }
@@ -200,17 +200,20 @@ export function renderMarkdown(r: DiffReport, gate: GateResult): string {
     for (const c of r.config) out.push(`| ${md(c.field)} | ${md(show(c.a))} | ${md(show(c.b))} |`);
     out.push('', '</details>');
   }
-  return out.join('\n') + '\n';
+  // Every piece from the images went through md() or inertCode(); this catches any that did not.
+  return inertText(out.join('\n')) + '\n';
 }
 
+/** `layers IMAGE`: one line per layer; instructions come from the image's history, made inert. */
 export function renderLayers(image: ImageModel): string {
   const lines = [`${image.name}  ${shortId(image.id)}  ${image.layers.length} layers`];
   for (const l of image.layers) {
     lines.push(`  ${two(l.index)}  ${humanSize(l.size).padStart(7)}  ${String(l.fileCount).padStart(6)} files  ${l.builder.padEnd(8)}  ${cut(l.instruction, 100)}`);
   }
-  return lines.join('\n') + '\n';
+  return lines.map(inert).join('\n') + '\n';
 }
 
+/** `ls`: one line per entry; a name or link target with a newline or an escape sequence stays on its line, inert. */
 export function renderListing(entries: ReadonlyArray<MergedEntry | (MergedEntry & { deleted?: boolean })>): string {
   return (
     entries
@@ -218,7 +221,7 @@ export function renderListing(entries: ReadonlyArray<MergedEntry | (MergedEntry 
         const kind = e.type === 'dir' ? 'd' : e.type === 'symlink' ? 'l' : e.type === 'whiteout' || e.type === 'opaque' ? 'D' : '-';
         const link = e.linkTarget !== undefined && e.type === 'symlink' ? ` -> ${e.linkTarget}` : '';
         const note = e.type === 'whiteout' ? '  (deleted)' : e.type === 'opaque' ? '  (opaque: hides lower layers)' : '';
-        return `${kind}${octal(e.mode)} ${String(e.uid).padStart(5)}:${String(e.gid).padEnd(5)} ${String(e.size).padStart(10)}  ${e.layer >= 0 ? two(e.layer) : '  '}  ${e.path}${link}${note}`;
+        return inert(`${kind}${octal(e.mode)} ${String(e.uid).padStart(5)}:${String(e.gid).padEnd(5)} ${String(e.size).padStart(10)}  ${e.layer >= 0 ? two(e.layer) : '  '}  ${e.path}${link}${note}`);
       })
       .join('\n') + (entries.length ? '\n' : '')
   );

@@ -4,11 +4,13 @@ import { isCompareError, messageOf } from '../core/util/errors';
 import { parsePlatform } from '../core/image/layout';
 import { loadImages, type LoadOptions } from '../core/sources/loader';
 import { parseSize } from '../core/util/units';
+import { parseMinRate } from '../core/registry/rate';
 import { Progress } from './progress';
 import type * as DaemonClientModule from '../docker/daemonClient';
 import type * as EndpointModule from '../docker/endpoint';
 import { EXIT_ERROR, usage, type Io, type OptionsConfig } from './commands/command';
 import { COMMANDS } from './commands/commands';
+import { inert, inertText } from '../core/util/inert';
 
 export { EXIT_DIFFERENT, EXIT_ERROR, EXIT_SAME } from './commands/command';
 export { exitGuard } from './commands/run';
@@ -35,6 +37,8 @@ const REGISTRIES_HELP = [
   '                      insecure-registries (repeatable; loopback registries are insecure by default, as in Docker)',
   '  --registry-ca FILE  a PEM CA trusted for registries (repeatable; also NODE_EXTRA_CA_CERTS, certs.d)',
   '  --docker-config DIR the docker config with credentials (default: $DOCKER_CONFIG, else ~/.docker)',
+  '  --registry-min-rate RATE[/SECONDS]  give up on a registry sending less than RATE bytes a second over',
+  '                      SECONDS, e.g. 1K/60s (the default; 0 turns it off)',
 ];
 
 const EXIT_CODES_HELP = 'Exit codes: 0 no difference (or within --fail-on/--max-changes), 1 differences, 2 error (or cancelled).';
@@ -64,6 +68,7 @@ const SHARED_OPTIONS = {
   'insecure-registry': { type: 'string', multiple: true },
   'registry-ca': { type: 'string', multiple: true },
   'docker-config': { type: 'string' },
+  'registry-min-rate': { type: 'string' },
   debug: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
@@ -114,6 +119,7 @@ export async function run(argv: string[], io: Io = { stdout: process.stdout, std
         caFiles: values['registry-ca'] ?? [],
         env: io.env,
         ...(values['docker-config'] ? { configDir: values['docker-config'] } : {}),
+        ...(values['registry-min-rate'] !== undefined ? { minRate: parseMinRate(values['registry-min-rate'], '--registry-min-rate') } : {}),
       },
     };
     try {
@@ -132,12 +138,13 @@ function reportError(e: unknown, io: Io, debug: boolean): number {
   if (isCompareError(e) && e.reason === 'cancelled') {
     // "Cancelled. Also: could not remove ...": what cleaning up left behind is worth saying.
     const also = e.message.startsWith('Cancelled. ') ? ` (${e.message.slice('Cancelled. '.length)})` : '';
-    io.stderr.write(`container-compare: cancelled${also}\n`);
+    io.stderr.write(`container-compare: cancelled${inert(also)}\n`);
     return EXIT_ERROR;
   }
   const known = isCompareError(e) || (e as { code?: string })?.code?.startsWith('ERR_PARSE_ARGS');
-  io.stderr.write(`container-compare: ${known ? messageOf(e) : `unexpected error: ${messageOf(e)}`}\n`);
-  if (debug && e instanceof Error) io.stderr.write(`${e.stack}\n`);
+  // Messages quote names, config values and registries' answers: one inert line.
+  io.stderr.write(`container-compare: ${inert(known ? messageOf(e) : `unexpected error: ${messageOf(e)}`)}\n`);
+  if (debug && e instanceof Error) io.stderr.write(`${inertText(e.stack ?? '')}\n`);
   else if (!known) io.stderr.write('Run again with --debug for details.\n');
   return EXIT_ERROR;
 }

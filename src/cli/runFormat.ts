@@ -3,11 +3,12 @@ import type { ContainerState, HttpResult, ListeningPorts, RunReport, SideRun } f
 import { socketText } from '../core/run/listening';
 import { findingLines, type ShownFinding } from './findingFormat';
 import { cut, plural, shortId } from '../core/util/text';
+import { inert } from '../core/util/inert';
 
 /**
  * Text output of `container-compare run`. Everything a container wrote (log
  * lines, probe output, headers, bodies, even engine messages quoting a path)
- * goes through inert() before it reaches the terminal: a container must not
+ * goes through inert() (core/util/inert.ts) before it reaches the terminal: a container must not
  * be able to move the cursor, retitle the window, ring the bell or reorder
  * text with bidi overrides on the user's screen.
  */
@@ -17,26 +18,6 @@ const MAX_LOG_ROWS = 200;
 /** Characters of one log line printed. */
 const MAX_LINE = 300;
 const MAX_PROBE_LINES = 20;
-
-// C0 controls but the tab, DEL, C1 controls (0x9b is a one-byte CSI for some
-// terminals), bidi marks, overrides and isolates, line and paragraph separators.
-const UNSAFE = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
-
-/** Text with every character a terminal would act on shown as an escape (`\x1b`, `\x07`, `\u{202e}`) instead. */
-export function inert(text: string): string {
-  return text.replace(UNSAFE, (c) => {
-    const n = c.charCodeAt(0);
-    return n <= 0xff ? `\\x${n.toString(16).padStart(2, '0')}` : `\\u{${n.toString(16)}}`;
-  });
-}
-
-// What JSON.stringify leaves raw in strings: DEL, C1, bidi, separators (it escapes C0 itself).
-const UNSAFE_IN_JSON = /[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
-
-/** JSON with the characters a terminal acts on escaped as \uXXXX (still valid JSON: they only occur inside strings). */
-export function safeJson(value: unknown): string {
-  return JSON.stringify(value, null, 2).replace(UNSAFE_IN_JSON, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
 
 /** A container line cut for a terminal, saying how much was left out. */
 const cutNoting = (s: string, n: number) => (s.length > n ? `${cut(s, n)} (${s.length - n + 1} more characters)` : s);

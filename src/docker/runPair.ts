@@ -5,9 +5,12 @@ import type { RunEvent, RunOptions, RunReport } from '../core/run/runModel';
 import { presetProbes } from '../core/run/presets';
 import type { DaemonClient } from './daemonClient';
 import { runSideBySide } from './runner';
+import type { RunOwnership } from './run/ownership';
 
 export interface RunPairHooks {
   signal?: AbortSignal;
+  /** See RunHooks.ownership: the cache folder's key. */
+  ownership?: RunOwnership;
   onEvent?: (e: RunEvent) => void;
   /**
    * Keeps both containers up once the startup window, probes and HTTP
@@ -33,6 +36,7 @@ export async function runPair(client: DaemonClient, images: readonly [ImageModel
   const whileUp = hooks.whileUp;
   const sides = await runSideBySide(client, [inputs[0], inputs[1]], options, {
     signal: hooks.signal,
+    ...(hooks.ownership ? { ownership: hooks.ownership } : {}),
     onEvent: hooks.onEvent,
     ...(whileUp ? { hold: (runs) => whileUp(compareRuns(runs[0], runs[1], options)) } : {}),
   });

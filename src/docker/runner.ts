@@ -7,17 +7,21 @@ import { MAX_LINES, OutputCapture } from './run/capture';
 import { requestSide } from './run/http';
 import { activeRuns, choosePort, removeLeftovers, RunContainers } from './run/lifecycle';
 import { readListening } from './run/listening';
+import { RunOwnership } from './run/ownership';
+import { defaultCacheDir } from '../core/layers/cache';
 import { probe, probeList } from './run/probes';
 import { RunningSide } from './run/runningSide';
 
 // The run's API, whichever file of run/ holds it: callers and tests import it from here.
 export { choosePort, removeLeftovers, type LeftoverContainer, type RemoveLeftoversOptions } from './run/lifecycle';
+export { RunOwnership } from './run/ownership';
 
 /**
  * "Run Side by Side": one container per image, run the same way, watched
  * from their first byte of output, probed, requested over HTTP, and always
- * removed. Only containers labelled RUN_LABEL are ever removed; leftovers of
- * a process that died (SIGKILL, a crash) are removed by the next run.
+ * removed. Only containers we certainly created (RunOwnership: a token in a
+ * label, keyed with a secret of the cache folder) are ever removed; leftovers
+ * of a process that died (SIGKILL, a crash) are removed by the next run.
  *
  * This file runs the steps in order; run/ holds them: the containers'
  * lifecycle (lifecycle.ts), their output (capture.ts), the probes
@@ -46,6 +50,12 @@ export interface RunSideInput {
 }
 
 export interface RunHooks {
+  /**
+   * Signs the containers this run creates and recognises leftovers of
+   * earlier ones (RunOwnership.load(the cache folder)); default: the key of
+   * the default cache folder. Runs sweep only containers of their own key.
+   */
+  ownership?: RunOwnership;
   /** Aborting stops the run at once: the containers are removed, then the promise rejects with CompareError 'cancelled'. */
   signal?: AbortSignal;
   /**
@@ -71,7 +81,7 @@ export interface RunHooks {
  *
  * 1. Removes leftovers of dead processes (removeLeftovers).
  * 2. Creates one container per image (named cc-run-<run>-a / -b, labelled
- *    RUN_LABEL=<run>, SIDE_LABEL, OWNER_LABEL=host:pid), with the same
+ *    RUN_LABEL=<run>, SIDE_LABEL, OWNER_LABEL=host:pid, TOKEN_LABEL), with the same
  *    command, entrypoint and environment overrides, publishing the same
  *    container port (options.port, else the lowest TCP port A exposes, else
  *    B's) on a free port of options.bindAddress (127.0.0.1).
@@ -95,7 +105,8 @@ export interface RunHooks {
  * when the engine fails, 'unknownImage', 'badArgument' (a bad port).
  */
 export async function runSideBySide(client: DaemonClient, sides: [RunSideInput, RunSideInput], options: RunOptions, hooks: RunHooks = {}): Promise<[SideRun, SideRun]> {
-  const run = new SideBySideRun(client, sides, options, hooks);
+  const ownership = hooks.ownership ?? (await RunOwnership.load(defaultCacheDir()));
+  const run = new SideBySideRun(client, ownership, sides, options, hooks);
   activeRuns.add(run.id);
   let failure: unknown;
   let result: [SideRun, SideRun] | undefined;
@@ -131,6 +142,7 @@ class SideBySideRun {
 
   constructor(
     private readonly client: DaemonClient,
+    private readonly ownership: RunOwnership,
     inputs: [RunSideInput, RunSideInput],
     private readonly options: RunOptions,
     private readonly hooks: RunHooks,
@@ -138,7 +150,7 @@ class SideBySideRun {
     this.signal = hooks.signal;
     this.sides = [new RunningSide('a', inputs[0], `cc-run-${this.id}-a`), new RunningSide('b', inputs[1], `cc-run-${this.id}-b`)];
     const emit = (e: RunEvent): void => this.emit(e);
-    this.containers = new RunContainers(client, this.id, this.signal, emit);
+    this.containers = new RunContainers(client, ownership, this.id, this.signal, emit);
     this.capture = new OutputCapture(client.docker, client.endpoint, this.sides, this.signal, emit, (s) => this.containers.settleState(s));
   }
 
@@ -190,7 +202,7 @@ class SideBySideRun {
     const { options, sides } = this;
     this.checkAborted();
     this.emit({ type: 'phase', phase: 'preparing', message: 'Removing containers left over by earlier runs' });
-    const swept = await removeLeftovers(this.client, { signal: this.signal });
+    const swept = await removeLeftovers(this.client, { ownership: this.ownership, signal: this.signal });
     if (swept.length) this.emit({ type: 'phase', phase: 'preparing', message: `Removed ${swept.length} container${swept.length === 1 ? '' : 's'} left over by earlier runs (${swept.map((c) => c.name).join(', ')})` });
 
     const exposed = await Promise.all(sides.map((s) => (s.input.exposedPorts ? Promise.resolve(s.input.exposedPorts) : this.containers.exposedPorts(s.input.imageId))));

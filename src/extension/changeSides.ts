@@ -2,6 +2,7 @@ import type * as vscode from 'vscode';
 import type { ImageModel } from '../core/image/model';
 import { describeChange, type ReportFile, type ReportFileSide } from '../core/report/report';
 import { ImageUri } from './fs/imageUri';
+import { inert } from '../core/util/inert';
 
 /** Where a changed file is compared: the merged filesystems, or one aligned layer pair (its row). */
 export type ChangeScope = { kind: 'merged' } | { kind: 'row'; row: number };
@@ -41,5 +42,6 @@ export function changeSides(a: ImageModel, b: ImageModel, f: ReportFile, scope: 
   const base = f.path.slice(f.path.lastIndexOf('/') + 1);
   const title = `${base} (${names[0]} ↔ ${names[1]}${where})${why ? ` · ${why}` : ''}${metadata ? ' · metadata' : ''}`;
   const present = f.b ? { image: b, uri: right } : { image: a, uri: left };
-  return { left: left.toUri(), right: right.toUri(), title, present: { image: present.image, uri: present.uri.with({ meta: false }) }, metadata };
+  // An editor title, from a path and image names: one inert line.
+  return { left: left.toUri(), right: right.toUri(), title: inert(title), present: { image: present.image, uri: present.uri.with({ meta: false }) }, metadata };
 }

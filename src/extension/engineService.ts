@@ -101,7 +101,7 @@ export class EngineService {
   /** How registries are reached, from the settings. */
   registryOptions(): RegistryOptions {
     const r = this.settings().registries;
-    return { insecure: r.insecure, caFiles: r.caFiles, env: process.env, ...(r.dockerConfig ? { configDir: r.dockerConfig } : {}) };
+    return { insecure: r.insecure, caFiles: r.caFiles, minRate: r.minRate, env: process.env, ...(r.dockerConfig ? { configDir: r.dockerConfig } : {}) };
   }
 
   /** A client for one registry (its tokens are kept while the settings stay). */

@@ -4,7 +4,7 @@ import { ComparisonSession } from './comparisonSession';
 import { EngineService } from './engineService';
 import { ImageFileSystemProvider } from './fs/imageFileSystemProvider';
 import { SCHEME } from './fs/imageUri';
-import { reportError } from './notify';
+import { inertLog, reportError } from './notify';
 import type { Services } from './services';
 import { SECTION, SOURCE_SETTINGS } from './settings';
 import { ComparisonTreeProvider } from './views/comparisonTree';
@@ -18,7 +18,7 @@ import { RunPanel } from './webviews/runPanel';
 export type ContainerCompareApi = Services;
 
 export function activate(context: vscode.ExtensionContext): ContainerCompareApi {
-  const log = vscode.window.createOutputChannel('Container Compare', { log: true });
+  const log = inertLog(vscode.window.createOutputChannel('Container Compare', { log: true }));
   context.subscriptions.push(log);
   log.info(`Container Compare ${context.extension.packageJSON.version as string} activated (workspace ${vscode.workspace.isTrusted ? 'trusted' : 'restricted'})`);
 

@@ -3,6 +3,7 @@ import { defaultCacheDir } from '../core/layers/cache';
 import { parsePlatform, type Platform } from '../core/image/layout';
 import { DEFAULT_RUN_OPTIONS, type RunOptions } from '../core/run/runModel';
 import { parseSize } from '../core/util/units';
+import { parseMinRate, type MinRate } from '../core/registry/rate';
 
 export const SECTION = 'containerCompare';
 
@@ -22,6 +23,7 @@ export interface Settings {
     caFiles: string[];
     /** Empty: $DOCKER_CONFIG, else ~/.docker. */
     dockerConfig?: string;
+    minRate: MinRate;
   };
 }
 
@@ -43,6 +45,7 @@ export function readSettings(): Settings {
       insecure: strings(c.get<string[]>('registries.insecure', [])),
       caFiles: strings(c.get<string[]>('registries.caFiles', [])),
       dockerConfig: c.get<string>('registries.dockerConfig', '').trim() || undefined,
+      minRate: parseMinRate(c.get<string>('registries.minRate', '1K/60s'), `The setting ${SECTION}.registries.minRate`),
     },
   };
 }
@@ -52,7 +55,7 @@ function strings(v: unknown): string[] {
 }
 
 /** Settings that decide where images come from: a change invalidates loaded images and the engine client. */
-export const SOURCE_SETTINGS = ['dockerHost', 'platform', 'cache.directory', 'cache.maxSize', 'registries.insecure', 'registries.caFiles', 'registries.dockerConfig'].map((s) => `${SECTION}.${s}`);
+export const SOURCE_SETTINGS = ['dockerHost', 'platform', 'cache.directory', 'cache.maxSize', 'registries.insecure', 'registries.caFiles', 'registries.dockerConfig', 'registries.minRate'].map((s) => `${SECTION}.${s}`);
 
 
 /** Run Side by Side options from the settings (the CLI takes the same from flags). */

@@ -9,7 +9,8 @@ import { CompareError } from '../../src/core/util/errors';
 import { OWNER_LABEL, RUN_LABEL, type RunEvent, type RunOptions, type RunReport } from '../../src/core/run/runModel';
 import { DaemonClient } from '../../src/docker/daemonClient';
 import { resolveEndpoint } from '../../src/docker/endpoint';
-import { removeLeftovers, runSideBySide, type RunSideInput } from '../../src/docker/runner';
+import { removeLeftovers, RunOwnership, runSideBySide, type RunSideInput } from '../../src/docker/runner';
+import { defaultCacheDir } from '../../src/core/layers/cache';
 import { docker, requireImages } from '../helpers/docker';
 
 const ROOT = join(__dirname, '../..');
@@ -61,6 +62,9 @@ const exited = (child: ChildProcess) => new Promise<number | null>((r) => (child
 describe('run side by side on the real Docker engine', function () {
   const client = new DaemonClient(resolveEndpoint({}));
   let cacheDir: string;
+  /** The key in-process runs use (the default cache folder's), and the CLI's (its --cache-dir). */
+  let inProcess: RunOwnership;
+  let cliOwnership: RunOwnership;
   const cacheArgs = () => ['--cache-dir', cacheDir];
   const quick: RunOptions = { quietMs: 400, maxMs: 5000, presets: true, probes: [] };
   const input = (ref: string, presets: RunSideInput['presets'] = []): RunSideInput => ({ ref, imageId: ref, presets });
@@ -69,6 +73,8 @@ describe('run side by side on the real Docker engine', function () {
     requireImages(...PHP, ...STARTFAIL, ...NOISY, BUSYBOX);
     if (!existsSync(CLI)) throw new Error('dist/cli.js is missing: run `npm run build` first');
     cacheDir = await mkdtemp(join(tmpdir(), 'cc-run-'));
+    inProcess = await RunOwnership.load(defaultCacheDir());
+    cliOwnership = await RunOwnership.load(cacheDir);
     // A bystander of an earlier, interrupted test run.
     if (docker('ps', '-a', '-q', '--filter', `name=^/${BYSTANDER}$`).trim()) docker('rm', '-f', BYSTANDER);
     docker('run', '-d', '--name', BYSTANDER, '--label', 'org.example.purpose=bystander', BUSYBOX, 'sleep', '3600');
@@ -289,7 +295,8 @@ describe('run side by side on the real Docker engine', function () {
     assert.ok(left.every((c) => c.owner === owner));
 
     const events: RunEvent[] = [];
-    await runSideBySide(client, [input(BUSYBOX), input(BUSYBOX)], { ...quick, quietMs: 200, cmd: ['true'], presets: false }, { onEvent: (e) => events.push(e) });
+    // The next run with the same cache folder (its key signed them).
+    await runSideBySide(client, [input(BUSYBOX), input(BUSYBOX)], { ...quick, quietMs: 200, cmd: ['true'], presets: false }, { ownership: cliOwnership, onEvent: (e) => events.push(e) });
     const swept = events.find((e) => e.type === 'phase' && /^Removed 2 containers left over by earlier runs/.test(e.message));
     assert.ok(swept, JSON.stringify(events.filter((e) => e.type === 'phase')));
     assert.deepEqual(ours(), []);
@@ -297,20 +304,99 @@ describe('run side by side on the real Docker engine', function () {
 
   it("removeLeftovers spares a live process's run, then removes it once that process is gone", async () => {
     const sleeper = spawn('sleep', ['600'], { stdio: 'ignore' });
-    const make = (run: string, owner: string) => docker('create', '--label', `${RUN_LABEL}=${run}`, '--label', `${OWNER_LABEL}=${owner}`, BUSYBOX, 'true').trim();
-    const live = make('live0001', `${hostname()}:${sleeper.pid}`);
-    const foreign = make('foreign1', 'some-other-host:1');
+    const tag = Math.random().toString(16).slice(2, 10);
+    // Containers as a run of ours would have made them: named, labelled and signed with our key.
+    const make = (run: string, owner: string) => {
+      const name = `cc-run-${run}-a`;
+      const labels = Object.entries(inProcess.labels(name, run, 'a', owner)).flatMap(([k, v]) => ['--label', `${k}=${v}`]);
+      return docker('create', '--name', name, ...labels, BUSYBOX, 'true').trim();
+    };
+    const live = make(`live${tag}`, `${hostname()}:${sleeper.pid}`);
+    const foreign = make(`frgn${tag}`, 'some-other-host:1');
+    const mine = (cs: Array<{ id: string }>) => cs.map((c) => c.id).filter((id) => id === live || id === foreign);
     try {
-      assert.deepEqual(await removeLeftovers(client), []);
+      assert.deepEqual(mine(await removeLeftovers(client, { ownership: inProcess })), []);
       sleeper.kill('SIGKILL');
       await exited(sleeper);
-      const removed = await removeLeftovers(client);
-      assert.deepEqual(removed.map((c) => [c.id, c.runId, c.reason]), [[live, 'live0001', `its process ${sleeper.pid} is gone`]]);
+      const removed = (await removeLeftovers(client, { ownership: inProcess })).filter((c) => c.id === live || c.id === foreign);
+      assert.deepEqual(removed.map((c) => [c.id, c.runId, c.reason]), [[live, `live${tag}`, `its process ${sleeper.pid} is gone`]]);
       // Another host's run cannot be checked: removed only past the grace period.
-      assert.deepEqual((await removeLeftovers(client, { foreignHostGraceMs: 0 })).map((c) => c.id), [foreign]);
+      assert.deepEqual(mine(await removeLeftovers(client, { ownership: inProcess, foreignHostGraceMs: 0 })), [foreign]);
     } finally {
       sleeper.kill('SIGKILL');
       docker('rm', '-f', live, foreign);
+    }
+  });
+
+  it('a container whose labels came from its image is never removed: a commit of a leftover, started by hand', async () => {
+    // Leftovers of a real run: the CLI killed outright.
+    const child = spawn(process.execPath, [CLI, 'run', ...NOISY, '--quiet', '20', '--duration', '30', ...cacheArgs()], { stdio: 'ignore' });
+    const owner = `${hostname()}:${child.pid}`;
+    await until('the CLI to start both containers', () => ours().filter((c) => c.owner === owner).length === 2);
+    child.kill('SIGKILL');
+    await exited(child);
+    const left = ours().filter((c) => c.owner === owner);
+    const [a] = left.filter((c) => docker('inspect', '-f', '{{index .Config.Labels "dev.container-compare.side"}}', c.id).trim() === 'a');
+    const originalName = docker('inspect', '-f', '{{.Name}}', a.id).trim().slice(1);
+    const image = `cc-test/committed-leftover:${a.run}`;
+    const user: string[] = [];
+    try {
+      // A user commits our container (every label of ours goes into the image) and starts it by hand, twice.
+      docker('commit', a.id, image);
+      assert.equal(docker('image', 'inspect', '-f', `{{index .Config.Labels "${RUN_LABEL}"}}`, image).trim(), a.run);
+      user.push(docker('run', '-d', '-v', '/user-data', image).trim());
+      user.push(docker('create', image).trim());
+      for (const id of user) assert.equal(docker('inspect', '-f', `{{index .Config.Labels "${OWNER_LABEL}"}}`, id).trim(), owner, 'the labels are inherited');
+      const volume = docker('inspect', '-f', '{{range .Mounts}}{{.Name}}{{end}}', user[0]).trim();
+
+      // The sweep: our two leftovers go, the user's containers (and their volume) stay.
+      const spared: Array<{ id: string; why: string }> = [];
+      const removed = await removeLeftovers(client, { ownership: cliOwnership, onSpared: (c) => spared.push(c) });
+      assert.deepEqual(removed.map((c) => c.id.slice(0, 12)).filter((id) => left.some((l) => l.id === id)).sort(), left.map((l) => l.id).sort());
+      assert.deepEqual(ours().filter((c) => left.some((l) => l.id === c.id)), [], 'ours are gone');
+      for (const id of user) assert.equal(docker('ps', '-a', '-q', '--no-trunc', '--filter', `id=${id}`).trim(), id, 'the user container survived');
+      assert.equal(docker('inspect', '-f', '{{.State.Running}}', user[0]).trim(), 'true');
+      assert.equal(docker('volume', 'ls', '-q', '--filter', `name=${volume}`).trim(), volume, 'its volume survived');
+      assert.deepEqual(spared.filter((c) => user.includes(c.id)).map((c) => c.why), Array(2).fill('its ownership token is not ours (another installation, a renamed container, or labels copied from an image)'));
+
+      // The user names one exactly as our removed container was: the token matches its name, but it is its image's.
+      user.push(docker('create', '--name', originalName, image).trim());
+      const spared2: Array<{ id: string; why: string }> = [];
+      await removeLeftovers(client, { ownership: cliOwnership, onSpared: (c) => spared2.push(c) });
+      assert.deepEqual(spared2.filter((c) => c.id === user[2]).map((c) => c.why), ['its labels come from its image (a commit of one of our containers)']);
+      // A forged token, and labels without one: left alone too.
+      const forged = docker('create', '--label', `${RUN_LABEL}=f0f0f0f0`, '--label', `${OWNER_LABEL}=${owner}`, '--label', `dev.container-compare.token=${'0'.repeat(64)}`, BUSYBOX, 'true').trim();
+      user.push(forged);
+      const spared3: Array<{ id: string; why: string }> = [];
+      await removeLeftovers(client, { ownership: cliOwnership, onSpared: (c) => spared3.push(c) });
+      for (const id of user) assert.equal(docker('ps', '-a', '-q', '--no-trunc', '--filter', `id=${id}`).trim(), id, 'every user container survived');
+      assert.ok(spared3.some((c) => c.id === forged));
+      // The next run's own sweep (the same key) leaves them as well.
+      await runSideBySide(client, [input(BUSYBOX), input(BUSYBOX)], { ...quick, quietMs: 200, cmd: ['true'], presets: false }, { ownership: cliOwnership });
+      for (const id of user) assert.equal(docker('ps', '-a', '-q', '--no-trunc', '--filter', `id=${id}`).trim(), id, 'a run does not remove them');
+    } finally {
+      if (user.length) docker('rm', '-f', '-v', ...user);
+      for (const l of left) if (docker('ps', '-a', '-q', '--filter', `id=${l.id}`).trim()) docker('rm', '-f', l.id);
+      docker('rmi', '-f', image);
+    }
+  });
+
+  it("a run's own cleanup leaves a container started from a commit of its container while it was up", async () => {
+    const image = `cc-test/committed-live:${Math.random().toString(16).slice(2, 10)}`;
+    let user = '';
+    try {
+      await runSideBySide(client, [input(BUSYBOX), input(BUSYBOX)], { ...quick, quietMs: 200, cmd: ['sleep', '30'], presets: false }, {
+        ownership: inProcess,
+        hold: (runs) => {
+          docker('commit', runs[0].containerId!, image);
+          // Labelled with this very run's id: the cleanup lists it with the run's containers.
+          user = docker('run', '-d', image).trim();
+        },
+      });
+      assert.equal(docker('inspect', '-f', '{{.State.Running}}', user).trim(), 'true', 'the user container survived the run');
+    } finally {
+      if (user) docker('rm', '-f', user);
+      docker('rmi', '-f', image);
     }
   });
 
@@ -351,7 +437,7 @@ describe('run side by side on the real Docker engine', function () {
       );
       assert.deepEqual(ours().map((c) => c.run), [runId, runId]);
       // The run has ended: its containers are leftovers now, even to this same process.
-      const removed = await removeLeftovers(client);
+      const removed = (await removeLeftovers(client, { ownership: inProcess })).filter((c) => c.runId === runId);
       assert.deepEqual(removed.map((c) => c.reason), ['its run in this process has ended', 'its run in this process has ended']);
       assert.deepEqual(ours(), []);
     } finally {

@@ -5,6 +5,7 @@ import { evaluateGate, parseGateKinds, parseSizeLimit } from '../../core/report/
 import { readSnapshotRef } from '../../core/report/snapshot';
 import { renderMarkdown, renderText } from '../format';
 import { EXIT_DIFFERENT, EXIT_SAME, IGNORE_FINDING_HELP, need, parseCount, parseFindingFilters, type Command, type OptionsConfig } from './command';
+import { inertJson } from '../../core/util/inert';
 
 const options = {
   json: { type: 'boolean' },
@@ -50,7 +51,7 @@ export const diffCommand: Command<typeof options> = {
     const countChanges = !(maxSizeChange && failOn === undefined && values['max-changes'] === undefined);
     const gate = evaluateGate(report, failOn, maxChanges, { maxSizeChange, countChanges });
     progress.done();
-    io.stdout.write(values.json ? JSON.stringify({ ...report, gate }, null, 2) + '\n' : values.markdown ? renderMarkdown(report, gate) : renderText(report, gate));
+    io.stdout.write(values.json ? inertJson({ ...report, gate }) + '\n' : values.markdown ? renderMarkdown(report, gate) : renderText(report, gate));
     return gate.fail ? EXIT_DIFFERENT : EXIT_SAME;
   },
 };

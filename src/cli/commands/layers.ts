@@ -1,6 +1,7 @@
 import { loadImages } from '../../core/sources/loader';
 import { renderLayers } from '../format';
 import { need, type Command, type OptionsConfig } from './command';
+import { inertJson } from '../../core/util/inert';
 
 const options = {
   json: { type: 'boolean' },
@@ -17,7 +18,7 @@ export const layersCommand: Command<typeof options> = {
     const [image] = await loadImages(args, load);
     progress.done();
     if (values.json) {
-      io.stdout.write(JSON.stringify({ name: image.name, id: image.id, layers: image.layers, history: image.history }, null, 2) + '\n');
+      io.stdout.write(inertJson({ name: image.name, id: image.id, layers: image.layers, history: image.history }) + '\n');
     } else io.stdout.write(renderLayers(image));
     return 0;
   },

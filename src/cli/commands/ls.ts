@@ -3,6 +3,7 @@ import { FileTree, type MergedEntry } from '../../core/layers/fileTree';
 import { loadImages } from '../../core/sources/loader';
 import { renderListing } from '../format';
 import { parseCount, usage, type Command, type OptionsConfig } from './command';
+import { inertJson } from '../../core/util/inert';
 
 const options = {
   layer: { type: 'string' },
@@ -32,7 +33,7 @@ export const lsCommand: Command<typeof options> = {
       if (!target) throw new CompareError('notFound', `${dir}: no such file or directory in ${image.name}`);
       entries = target.entry.type === 'dir' ? tree.list(target.path) ?? [] : [target.entry];
     }
-    io.stdout.write(values.json ? JSON.stringify(entries, null, 2) + '\n' : renderListing(entries));
+    io.stdout.write(values.json ? inertJson(entries) + '\n' : renderListing(entries));
     return 0;
   },
 };

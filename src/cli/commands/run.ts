@@ -5,8 +5,10 @@ import { parseReference } from '../../core/image/reference';
 import { DEFAULT_RUN_OPTIONS, type RunOptions, type RunReport } from '../../core/run/runModel';
 import type { Finding } from '../../core/findings/finding';
 import type { ImageModel } from '../../core/image/model';
-import { renderRun, safeJson } from '../runFormat';
+import { renderRun } from '../runFormat';
+import { inert, inertJson } from '../../core/util/inert';
 import type * as RunPairModule from '../../docker/runPair';
+import type * as OwnershipModule from '../../docker/run/ownership';
 import { silencer } from '../../core/findings/findings';
 import { EXIT_DIFFERENT, EXIT_SAME, need, parseFindingFilters, type Command, type OptionValues, type OptionsConfig } from './command';
 
@@ -73,11 +75,16 @@ export const runCommand: Command<typeof options> = {
     // Loaded on demand, as the daemon client is: only a run needs it.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { runPair } = require('../../docker/runPair') as typeof RunPairModule;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { RunOwnership } = require('../../docker/run/ownership') as typeof OwnershipModule;
+    // The cache folder's key signs our containers: a sweep removes no container it did not create.
+    const ownership = await RunOwnership.load(cache.dir);
     exitGuard.active++;
     let report;
     try {
       report = await runPair(daemon(), images, [args[0], args[1]], runOpts, {
         signal,
+        ownership,
         onEvent: (e) => {
           if (e.type === 'phase') progress.update({ message: e.message });
         },
@@ -86,7 +93,7 @@ export const runCommand: Command<typeof options> = {
       exitGuard.active--;
       progress.done();
     }
-    for (const side of [report.a, report.b]) if (side.cleanupError) io.stderr.write(`container-compare: warning: ${side.cleanupError}\n`);
+    for (const side of [report.a, report.b]) if (side.cleanupError) io.stderr.write(`container-compare: warning: ${inert(side.cleanupError)}\n`);
     // The run's findings ranked with the images' comparison: the cause next to the symptom.
     let findings: readonly Finding[] | RunReport['findings'] = report.findings.filter((f) => !silencer(ignoreFindings)({ ...f, score: 0 }));
     try {
@@ -95,11 +102,11 @@ export const runCommand: Command<typeof options> = {
       findings = diff.findings ?? findings;
     } catch (e) {
       if (isCompareError(e) && e.reason === 'cancelled') throw e;
-      io.stderr.write(`container-compare: warning: the images could not be compared (${messageOf(e)}); showing the run's findings only\n`);
+      io.stderr.write(`container-compare: warning: the images could not be compared (${inert(messageOf(e))}); showing the run's findings only\n`);
     } finally {
       progress.done();
     }
-    io.stdout.write(values.json ? safeJson({ ...report, findings }) + '\n' : renderRun(report, findings));
+    io.stdout.write(values.json ? inertJson({ ...report, findings }) + '\n' : renderRun(report, findings));
     return report.differ ? EXIT_DIFFERENT : EXIT_SAME;
   },
 };

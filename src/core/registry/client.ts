@@ -7,6 +7,7 @@ import { readLayout, type BlobRef, type LayoutImage, type Platform } from '../im
 import { findCredentials, parseChallenges, type Challenge, type CredentialLookup } from './auth';
 import { DOCKER_HUB, formatRegistryName, type RegistryName } from '../image/registryName';
 import { readBody, type Response, type Transport, type TransportOptions } from './transport';
+import { TransferTooSlow } from './rate';
 
 /** How registries are reached and logged into. Every field is optional; the defaults are Docker's. */
 export interface RegistryOptions extends TransportOptions {
@@ -445,6 +446,13 @@ async function fetchLayer(
   } catch (e) {
     res.body.destroy();
     if (signal.aborted) throw new CompareError('cancelled', 'Cancelled', { cause: e });
+    if (broke instanceof TransferTooSlow) {
+      throw new CompareError(
+        'registry',
+        `${ref.registry}: gave up the download of layer ${i + 1} of ${where} (${digest}) after ${got} of ${size ?? '?'} bytes: ${broke.message}; nothing of it was cached`,
+        { cause: broke },
+      );
+    }
     if (broke) {
       throw new CompareError(
         'registry',

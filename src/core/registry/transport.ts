@@ -7,6 +7,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { rootCertificates } from 'node:tls';
 import { CompareError, messageOf } from '../util/errors';
+import { DEFAULT_MIN_RATE, TransferTooSlow, watchRate, type MinRate } from './rate';
 
 /** How to reach registries: which hosts may skip TLS (verification), whose CAs to trust, how hard to retry. */
 export interface TransportOptions {
@@ -40,6 +41,12 @@ export interface TransportOptions {
   maxRetryAfterMs?: number;
   /** A connection silent for this long is given up (default 60 s). */
   idleTimeoutMs?: number;
+  /**
+   * The slowest transfer accepted (rate.ts; default 1 KiB/s over 60 s,
+   * bytesPerSecond 0 turns it off): a registry sending less, headers or
+   * body, fails the request with TransferTooSlow, which is not retried.
+   */
+  minRate?: MinRate;
   /** Told about every HTTP exchange (tests, --debug, counting). */
   onRequest?: (e: RequestEvent) => void;
 }
@@ -217,6 +224,9 @@ export class Transport {
         });
         const idle = this.opts.idleTimeoutMs ?? 60_000;
         req.setTimeout(idle, () => req.destroy(Object.assign(new Error(`no data for ${Math.round(idle / 1000)} s`), { code: 'ETIMEDOUT' })));
+        // The idle timeout never fires on a registry that sends a byte now and then.
+        const rate = this.opts.minRate ?? DEFAULT_MIN_RATE;
+        watchRate(req, rate, (received, ms) => new TransferTooSlow(url.host, received, ms, rate, `${method} ${url.href}`));
         req.on('error', reject);
         req.end(init.body);
       })().catch(reject);

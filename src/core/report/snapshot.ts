@@ -21,6 +21,7 @@ import type { Leftover } from '../findings/leftovers';
 import type { Builder, EntryType, FileEntry, ImageConfig, ImageModel, LayerInfo, LineEndings } from '../image/model';
 import { ECOSYSTEMS, type PackageSet } from '../packages/packages';
 import { layerJson, type ReportLayerSide } from './report';
+import { inertJsonText } from '../util/inert';
 
 export const SNAPSHOT_KIND = 'container-compare/snapshot';
 export const SNAPSHOT_VERSION = 1;
@@ -162,7 +163,8 @@ export function serializeSnapshot(s: Snapshot): string {
     const entries = Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined);
     return entries.length ? `{\n${entries.map(([k, x]) => `${inner}${JSON.stringify(k)}: ${write(x, inner)}`).join(',\n')}\n${indent}}` : '{}';
   };
-  return write(s, '') + '\n';
+  // Names, history and config values come from the image: the file is as inert as --json.
+  return inertJsonText(write(s, '')) + '\n';
 }
 
 function bad(where: string, what: string): CompareError {

@@ -8,11 +8,18 @@ import type { Side } from '../util/side';
 import type { ListeningSocket } from './listening';
 import type { LogDiffSummary, LogRow } from './logDiff';
 
-/** The labels every container we start carries; cleanup only ever touches containers with RUN_LABEL. */
+/**
+ * The labels every container we start carries. Cleanup only looks at
+ * containers with RUN_LABEL, and removes only those whose TOKEN_LABEL proves
+ * we created them (src/docker/run/ownership.ts): an image can carry all of
+ * these labels, so they alone never make a container ours.
+ */
 export const RUN_LABEL = 'dev.container-compare.run';
 export const SIDE_LABEL = 'dev.container-compare.side';
 /** host:pid of the process that started it: a leftover whose process is gone may be removed. */
 export const OWNER_LABEL = 'dev.container-compare.owner';
+/** HMAC of the container's name and the labels above, keyed with a secret of the installation's cache folder. */
+export const TOKEN_LABEL = 'dev.container-compare.token';
 
 export type { Side } from '../util/side';
 

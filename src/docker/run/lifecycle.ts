@@ -2,8 +2,9 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type Dockerode from 'dockerode';
 import { CompareError } from '../../core/util/errors';
-import { OWNER_LABEL, RUN_LABEL, SIDE_LABEL, type ContainerState, type RunEvent, type RunOptions } from '../../core/run/runModel';
+import { OWNER_LABEL, RUN_LABEL, type ContainerState, type RunEvent, type RunOptions } from '../../core/run/runModel';
 import { engineMessageOf, toCompareError, type DaemonClient } from '../daemonClient';
+import type { Ownership, RunOwnership } from './ownership';
 import type { RunningSide } from './runningSide';
 
 /** A container removed by removeLeftovers(). */
@@ -18,7 +19,11 @@ export interface LeftoverContainer {
 }
 
 export interface RemoveLeftoversOptions {
+  /** Whose containers these are: only those this key signed are ever removed. */
+  ownership: RunOwnership;
   signal?: AbortSignal;
+  /** Told of each container with RUN_LABEL that is not certainly ours, and left alone. */
+  onSpared?: (c: { id: string; name: string; why: string }) => void;
   /**
    * Containers started from another host (or with no readable owner) are
    * removed only once they are this old (default 10 minutes): their process
@@ -36,8 +41,6 @@ const DEFAULT_FOREIGN_GRACE_MS = 10 * 60_000;
 /** Runs of this process that are still going: their containers are never leftovers, even to this process's own sweep. */
 export const activeRuns = new Set<string>();
 
-const OWNER = (): string => `${hostname()}:${process.pid}`;
-
 /**
  * The two containers of one run in the engine: created with the run's
  * labels, started, inspected, and removed; every call bounded in time and
@@ -51,6 +54,7 @@ export class RunContainers {
 
   constructor(
     client: DaemonClient,
+    private readonly ownership: RunOwnership,
     private readonly runId: string,
     private readonly signal: AbortSignal | undefined,
     private readonly emit: (e: RunEvent) => void,
@@ -97,7 +101,7 @@ export class RunContainers {
     const spec: Dockerode.ContainerCreateOptions = {
       name: s.name,
       Image: s.input.imageId,
-      Labels: { [RUN_LABEL]: this.runId, [SIDE_LABEL]: s.side, [OWNER_LABEL]: OWNER() },
+      Labels: this.ownership.labels(s.name, this.runId, s.side),
       Tty: false,
       OpenStdin: false,
       AttachStdin: false,
@@ -178,15 +182,25 @@ export class RunContainers {
     }
   }
 
-  /** Removes both containers (and any other of this run's, e.g. one created while the run was being aborted); never throws. */
+  /**
+   * Removes both containers (and any other this run created, e.g. one
+   * created while the run was being aborted); never throws. A container
+   * that only carries this run's labels (started from a commit of one of
+   * ours) is not this run's, and is left alone.
+   */
   async removeAll(sides: readonly RunningSide[]): Promise<string[]> {
     this.emit({ type: 'phase', phase: 'stopping', message: 'Stopping and removing both containers' });
     const targets = new Map<string, { name: string; side?: RunningSide }>();
     for (const s of sides) if (s.id) targets.set(s.id, { name: s.name, side: s });
     try {
       // Deliberately not the run's signal: an abort must not skip the cleanup.
-      const listed = await this.docker.listContainers({ all: true, filters: { label: [`${RUN_LABEL}=${this.runId}`] }, abortSignal: AbortSignal.timeout(CLEANUP_TIMEOUT_MS) } as Dockerode.ContainerListOptions);
-      for (const c of listed) if (!targets.has(c.Id)) targets.set(c.Id, { name: c.Names?.[0]?.replace(/^\//, '') ?? c.Id.slice(0, 12) });
+      const signal = AbortSignal.timeout(CLEANUP_TIMEOUT_MS);
+      const listed = await this.docker.listContainers({ all: true, filters: { label: [`${RUN_LABEL}=${this.runId}`] }, abortSignal: signal } as Dockerode.ContainerListOptions);
+      const images = new Map<string, Promise<Record<string, string> | null | undefined>>();
+      for (const c of listed) {
+        if (targets.has(c.Id)) continue;
+        if ((await ownershipOf(this.docker, this.ownership, c, images, signal)).ours) targets.set(c.Id, { name: nameOf(c) });
+      }
     } catch {
       // The engine is gone or slow: the containers we know of are tried anyway, and reported when they fail.
     }
@@ -208,7 +222,12 @@ export class RunContainers {
   }
 }
 
-/** Force-removes a container (kill + remove, with its anonymous volumes), bounded in time. Undefined on success or when it is already gone. */
+/**
+ * Force-removes a container (kill + remove, with its anonymous volumes),
+ * bounded in time. Only ever called for a container we created (the run's
+ * own, or proven by ownershipOf): volumes of anyone else's are never touched.
+ * Undefined on success or when it is already gone.
+ */
 async function removeContainer(docker: Dockerode, id: string, url: string): Promise<string | undefined> {
   try {
     await docker.getContainer(id).remove({ force: true, v: true, abortSignal: AbortSignal.timeout(CLEANUP_TIMEOUT_MS) } as Dockerode.ContainerRemoveOptions);
@@ -223,15 +242,45 @@ async function removeContainer(docker: Dockerode, id: string, url: string): Prom
   }
 }
 
+/** The container's own name (not a link alias), without the engine's leading slash. */
+function nameOf(c: Dockerode.ContainerInfo): string {
+  const names = c.Names ?? [];
+  return (names.find((n) => n.lastIndexOf('/') === 0) ?? names[0] ?? `/${c.Id.slice(0, 12)}`).replace(/^\//, '');
+}
+
 /**
- * Removes containers labelled RUN_LABEL whose owner is gone: a process of
- * this host that is no longer running (or whose pid now belongs to a process
- * started after the container), a run of this process that has ended, or,
- * once older than foreignHostGraceMs, one started from another host.
- * Containers without RUN_LABEL are never looked at. Returns what was removed;
- * a container that cannot be removed now is left for the next sweep.
+ * Whether we certainly created `c` (ownership.ts): its token matches its
+ * name and labels, and is not its image's. `images` caches image labels by
+ * id for one sweep (null: the image has none; undefined: it cannot be read).
  */
-export async function removeLeftovers(client: DaemonClient, opts: RemoveLeftoversOptions = {}): Promise<LeftoverContainer[]> {
+async function ownershipOf(docker: Dockerode, ownership: RunOwnership, c: Dockerode.ContainerInfo, images: Map<string, Promise<Record<string, string> | null | undefined>>, signal: AbortSignal): Promise<Ownership> {
+  const labels = c.Labels ?? {};
+  // The token first: it needs no engine call, and a container of someone else's fails it.
+  const first = ownership.owns(nameOf(c), labels, null);
+  if (!first.ours) return first;
+  let image = images.get(c.ImageID);
+  if (!image) {
+    image = inspectWith<Dockerode.ImageInspectInfo>(docker.getImage(c.ImageID), signal).then(
+      (info) => (info.Config?.Labels as Record<string, string> | null | undefined) ?? null,
+      () => undefined,
+    );
+    images.set(c.ImageID, image);
+  }
+  return ownership.owns(nameOf(c), labels, await image);
+}
+
+/**
+ * Removes containers that we certainly created (ownership.ts) and whose
+ * owner is gone: a process of this host that is no longer running (or whose
+ * pid now belongs to a process started after the container), a run of this
+ * process that has ended, or, once older than foreignHostGraceMs, one started
+ * from another host. Containers without RUN_LABEL are never looked at; those
+ * with it that are not certainly ours (labels from an image, another
+ * installation's, a forged token) are left alone, told to onSpared. Returns
+ * what was removed; a container that cannot be removed now is left for the
+ * next sweep.
+ */
+export async function removeLeftovers(client: DaemonClient, opts: RemoveLeftoversOptions): Promise<LeftoverContainer[]> {
   const { signal } = opts;
   if (signal?.aborted) throw new CompareError('cancelled', 'Cancelled');
   const docker = client.docker;
@@ -245,6 +294,7 @@ export async function removeLeftovers(client: DaemonClient, opts: RemoveLeftover
   }
   const grace = opts.foreignHostGraceMs ?? DEFAULT_FOREIGN_GRACE_MS;
   const removed: LeftoverContainer[] = [];
+  const images = new Map<string, Promise<Record<string, string> | null | undefined>>();
   for (const c of listed) {
     const labels = c.Labels ?? {};
     // The engine filtered on the label already; checked again because nothing else may ever be touched.
@@ -254,8 +304,15 @@ export async function removeLeftovers(client: DaemonClient, opts: RemoveLeftover
     const reason = ownerGone(owner, runId, c.Created, grace);
     if (!reason) continue;
     if (signal?.aborted) throw new CompareError('cancelled', 'Cancelled');
+    const inspectTimeout = AbortSignal.timeout(CALL_TIMEOUT_MS);
+    const ours = await ownershipOf(docker, opts.ownership, c, images, signal ? AbortSignal.any([signal, inspectTimeout]) : inspectTimeout);
+    if (signal?.aborted) throw new CompareError('cancelled', 'Cancelled');
+    if (!ours.ours) {
+      opts.onSpared?.({ id: c.Id, name: nameOf(c), why: ours.why });
+      continue;
+    }
     const error = await removeContainer(docker, c.Id, client.endpoint);
-    if (error === undefined) removed.push({ id: c.Id, name: c.Names?.[0]?.replace(/^\//, '') ?? c.Id.slice(0, 12), runId, owner, reason });
+    if (error === undefined) removed.push({ id: c.Id, name: nameOf(c), runId, owner, reason });
   }
   return removed;
 }

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { renderMarkdown } from '../../cli/format';
 import { reportError } from '../notify';
 import type { Command } from '../services';
+import { inertJson } from '../../core/util/inert';
 
 /**
  * Export Report: the comparison as the CLI writes it, JSON (`diff --json`)
@@ -29,7 +30,7 @@ export const exportReport: Command = {
           });
     if (!uri) return undefined;
     const json = uri.path.toLowerCase().endsWith('.json');
-    const text = json ? JSON.stringify({ ...cur.report, gate: cur.gate }, null, 2) + '\n' : renderMarkdown(cur.report, cur.gate);
+    const text = json ? inertJson({ ...cur.report, gate: cur.gate }) + '\n' : renderMarkdown(cur.report, cur.gate);
     try {
       await vscode.workspace.fs.writeFile(uri, Buffer.from(text, 'utf8'));
     } catch (e) {

@@ -4,6 +4,7 @@ import { formatRegistryName, parseRegistryName } from '../../core/image/registry
 import { age, humanSize } from '../../core/util/units';
 import type { Services } from '../services';
 import { shortId } from '../../core/util/text';
+import { inert } from '../../core/util/inert';
 
 /** How long the picker waits for the engine's image list before it opens without it. */
 const LIST_WAIT_MS = 1500;
@@ -46,7 +47,7 @@ export async function pickImage(s: Services, title: string, step: number, placeh
     },
     (e: unknown): Item[] => {
       s.log.warn(`Listing images for the picker: ${messageOf(e)}`);
-      return [{ label: `$(warning) No Docker engine at ${endpoint}`, description: messageOf(e), alwaysShow: true }, ...browse];
+      return [{ label: `$(warning) No Docker engine at ${endpoint}`, description: inert(messageOf(e)), alwaysShow: true }, ...browse];
     },
   );
   // Replacing the items of an open picker re-filters it and moves the selection under a user

@@ -7,6 +7,7 @@ import type { ComparisonNode } from '../views/comparisonTree';
 import type { ImagesNode } from '../views/imagesTree';
 import { basename } from '../views/labels';
 import { two } from '../../core/util/text';
+import { inert } from '../../core/util/inert';
 
 /** The multi-file diff editor gets slow beyond this many files; the rest stay one click away in the tree. */
 const MAX_MULTI = 300;
@@ -30,7 +31,7 @@ export const openChanges: Command = {
       const meta = c.entry.type !== 'file' || c.before?.type !== 'file';
       const left = ImageUri.of(id, c.path, { layer: c.beforeLayer, meta }).toUri();
       const right = ImageUri.of(id, c.path, { layer, meta }).toUri();
-      return vscode.commands.executeCommand('vscode.diff', left, right, `${basename(c.path)} (layer ${two(c.beforeLayer)} ↔ ${two(layer)})`, { preview: true });
+      return vscode.commands.executeCommand('vscode.diff', left, right, inert(`${basename(c.path)} (layer ${two(c.beforeLayer)} ↔ ${two(layer)})`), { preview: true });
     }
     const cur = s.session.current;
     if (!cur) return;
@@ -60,7 +61,7 @@ export const openChanges: Command = {
       const x = sides(f, scope);
       return [x.present.uri.toUri(), x.left, x.right];
     });
-    return vscode.commands.executeCommand('vscode.changes', title, resources);
+    return vscode.commands.executeCommand('vscode.changes', inert(title), resources);
   },
 };
 

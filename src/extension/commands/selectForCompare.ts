@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { Command } from '../services';
 import type { ImagesNode } from '../views/imagesTree';
+import { inert } from '../../core/util/inert';
 
 /** Select for Compare, on an image of the Images view (as the explorer's "Select for Compare"). */
 export const selectForCompare: Command = {
@@ -10,6 +11,6 @@ export const selectForCompare: Command = {
     if (n?.kind !== 'image') return;
     s.selection = { ref: n.ref, label: n.ref !== n.imageId ? n.ref.replace(/^registry:\/\//, '') : n.label };
     await vscode.commands.executeCommand('setContext', 'containerCompare.hasSelection', true);
-    vscode.window.setStatusBarMessage(`Selected ${s.selection.label} for compare`, 4000);
+    vscode.window.setStatusBarMessage(`Selected ${inert(s.selection.label)} for compare`, 4000);
   },
 };

@@ -11,6 +11,7 @@ import type { ChangeDecorations, ChangeMark } from './decorations';
 import { evidenceItem, evidenceNodes, findingItem, findingNodes, type EvidenceNode, type FindingNode } from './findingsTree';
 import { basename, capitalise, layerTitle } from './labels';
 import { compareStrings, shortId, two } from '../../core/util/text';
+import { inertItem } from './inertItem';
 
 export interface SideNode {
   kind: 'side';
@@ -226,9 +227,9 @@ export class ComparisonTreeProvider implements vscode.TreeDataProvider<Compariso
         break;
       }
       case 'finding':
-        return findingItem(n, false);
+        return inertItem(findingItem(n, false));
       case 'evidence':
-        return evidenceItem(n);
+        return inertItem(evidenceItem(n));
       case 'ecosystem': {
         const e = n.ecosystem;
         item = new vscode.TreeItem(ECOSYSTEM_NAMES[e.kind] ?? e.kind, vscode.TreeItemCollapsibleState.Collapsed);
@@ -357,7 +358,7 @@ export class ComparisonTreeProvider implements vscode.TreeDataProvider<Compariso
       }
     }
     item.id = n.id;
-    return item;
+    return inertItem(item);
   }
 
   private updateMessage(): void {

@@ -4,6 +4,7 @@ import type { Side } from '../../core/util/side';
 import type { ComparisonSession } from '../comparisonSession';
 import { basename, escapeMd } from './labels';
 import { two } from '../../core/util/text';
+import { inertItem } from './inertItem';
 
 /** A finding; its children are the evidence a click opens. */
 export interface FindingNode {
@@ -82,7 +83,7 @@ export class FindingsTreeProvider implements vscode.TreeDataProvider<FindingsNod
   }
 
   getTreeItem(n: FindingsNode): vscode.TreeItem {
-    return n.kind === 'finding' ? findingItem(n) : evidenceItem(n);
+    return inertItem(n.kind === 'finding' ? findingItem(n) : evidenceItem(n));
   }
 }
 

@@ -16,6 +16,7 @@ import { changeFolderItem, changeItem, changeTooltip, folderChildren, layerChild
 import { OpenedImages } from './images/openedNodes';
 import { registriesItem, registryHosts, registryItem, registryNodes, remoteRepoItem, repositoryNodes, tagNodes } from './images/registryNodes';
 import type { PathFolder } from './pathTree';
+import { inertItem } from './inertItem';
 
 /** A repository of the engine ("cc-example/php-fcgid"), or the untagged images, or images opened from archives, layouts and registries. */
 export interface RepoNode {
@@ -169,7 +170,7 @@ export class ImagesTreeProvider implements vscode.TreeDataProvider<ImagesNode> {
   }
 
   getTreeItem(n: ImagesNode): vscode.TreeItem {
-    const item = this.itemOf(n);
+    const item = inertItem(this.itemOf(n));
     item.id = n.id;
     return item;
   }

@@ -1,5 +1,6 @@
 /** Small text helpers shared by the views. */
 import { cut } from '../../core/util/text';
+import { inertMarkdown } from '../../core/util/inert';
 
 
 export function basename(p: string): string {
@@ -25,7 +26,7 @@ export function capitalise(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
-/** Text from images (names, comments) inside Markdown tooltips: no markup of its own. */
+/** Text from images (names, comments) inside Markdown tooltips: inert, no markup of its own. */
 export function escapeMd(s: string): string {
-  return s.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, (c) => `\\${c}`);
+  return inertMarkdown(s, true);
 }

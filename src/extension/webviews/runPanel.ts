@@ -8,6 +8,7 @@ import { RUN_PANEL_VIEW_TYPE } from '../../protocol/runPanel';
 import { reportError } from '../notify';
 import type { Services } from '../services';
 import { runPair } from '../../docker/runPair';
+import { RunOwnership } from '../../docker/run/ownership';
 import { runOptionsFromSettings } from '../settings';
 
 /** Captured lines are sent in batches: a chatty container must not flood the message channel. */
@@ -122,6 +123,7 @@ export class RunPanel implements vscode.Disposable {
       const images = given ?? ((await this.s.engine.load(this.refs, { signal })) as [ImageModel, ImageModel]);
       const final = await runPair(this.s.engine.daemon(), images, this.refs, options, {
         signal,
+        ownership: await RunOwnership.load(this.s.engine.settings().cacheDir),
         onEvent: (e) => this.onEvent(e),
         // Both containers stay up (to try them in a browser, exec into them) until Stop or close.
         whileUp: (report) => {

@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
-import { findingsMarkdown, mdInline } from '../../../src/cli/findingFormat';
+import { findingsMarkdown } from '../../../src/cli/findingFormat';
+import { inertMarkdownInline as mdInline } from '../../../src/core/util/inert';
 import { renderMarkdown, renderText } from '../../../src/cli/format';
 import type { Finding } from '../../../src/core/findings/finding';
 import type { DiffReport, GateResult } from '../../../src/core/report/report';

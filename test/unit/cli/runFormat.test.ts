@@ -3,7 +3,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseCommand, runOptions } from '../../../src/cli/commands/run';
-import { inert, listeningLine, renderRun, safeJson } from '../../../src/cli/runFormat';
+import { listeningLine, renderRun } from '../../../src/cli/runFormat';
+import { inert, inertJson } from '../../../src/core/util/inert';
 import { compareRuns } from '../../../src/core/run/runCompare';
 import { DEFAULT_RUN_OPTIONS, type SideRun } from '../../../src/core/run/runModel';
 import { runCli } from '../../helpers/runCli';
@@ -40,9 +41,9 @@ describe('run output', () => {
     assert.match(text, /^Different: /m);
   });
 
-  it('safeJson() is valid JSON with the same data, C1 and bidi characters escaped', () => {
+  it('inertJson() is valid JSON with the same data, C1 and bidi characters escaped', () => {
     const value = { line: HOSTILE[2], nested: [HOSTILE[1]] };
-    const json = safeJson(value);
+    const json = inertJson(value);
     assert.deepEqual(JSON.parse(json), value);
     assert.doesNotMatch(json, /[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e]/);
   });

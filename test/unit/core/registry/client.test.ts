@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import * as http from 'node:http';
+import * as net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,10 +9,12 @@ import { gzipSync } from 'node:zlib';
 import { Cache } from '../../../../src/core/layers/cache';
 import { CompareError } from '../../../../src/core/util/errors';
 import { loadImages } from '../../../../src/core/sources/loader';
-import { defaultCertsDir, Transport, type RequestEvent } from '../../../../src/core/registry/transport';
+import { defaultCertsDir, readBody, Transport, type RequestEvent } from '../../../../src/core/registry/transport';
+import { DEFAULT_MIN_RATE, parseMinRate, TransferTooSlow } from '../../../../src/core/registry/rate';
+import { runCli } from '../../../helpers/runCli';
 import { makeTar, sha256 } from '../../../helpers/tarBuilder';
 
-type BlobMode = 'ok' | 'corrupt' | 'long' | 'cut' | 'short';
+type BlobMode = 'ok' | 'corrupt' | 'long' | 'cut' | 'short' | 'slow';
 
 /**
  * A registry that is only what these tests need (the real one is in the
@@ -23,6 +26,8 @@ class FakeRegistry {
   mode: BlobMode = 'ok';
   /** Statuses to answer the manifest with before answering it (503, 429...), with their Retry-After. */
   manifestFailures: Array<{ status: number; retryAfter?: string }> = [];
+  /** Answer the manifest with this status and body instead (an error whose text is hostile). */
+  manifestError?: { status: number; body: string };
   /** Answer blobs with a redirect to this base URL. */
   redirectBlobsTo?: string;
   /** Basic credentials required, as user:password. */
@@ -59,6 +64,10 @@ class FakeRegistry {
     }
     const url = req.url ?? '';
     if (url === '/v2/app/manifests/t') {
+      if (this.manifestError) {
+        res.writeHead(this.manifestError.status, { 'Content-Type': 'application/json' }).end(this.manifestError.body);
+        return;
+      }
       const fail = this.manifestFailures.shift();
       if (fail) {
         res.writeHead(fail.status, fail.retryAfter ? { 'Retry-After': fail.retryAfter } : {}).end();
@@ -98,6 +107,14 @@ class FakeRegistry {
       case 'short':
         res.writeHead(200).end(body.subarray(0, body.length >> 1)); // chunked, ends cleanly, half the bytes
         return;
+      case 'slow': {
+        // One byte a second: the idle timeout never fires.
+        res.writeHead(200, { 'Content-Length': body.length });
+        let sent = 0;
+        const timer = setInterval(() => (res.destroyed || sent >= body.length ? clearInterval(timer) : res.write(body.subarray(sent, ++sent))), 1000);
+        res.on('close', () => clearInterval(timer));
+        return;
+      }
       case 'cut':
         res.writeHead(200, { 'Content-Length': body.length });
         res.write(body.subarray(0, body.length >> 1), () => setTimeout(() => res.socket?.destroy(), 20));
@@ -212,6 +229,109 @@ describe('registry client against a fake registry', () => {
       assert.equal((await load()).img.layers[0].diffId, reg.diffId, 'the next run succeeds');
     });
   }
+
+  it('a registry sending a byte a second: the CLI fails within the window, naming the registry and the blob, nothing cached', async function () {
+    this.timeout(15_000);
+    reg.mode = 'slow';
+    const cacheDir = join(dir, 'cache-slow');
+    const t0 = Date.now();
+    const r = await runCli(['ls', `registry://${reg.host}/app:t`, '--registry-min-rate', '100/2s', '--cache-dir', cacheDir]);
+    const took = Date.now() - t0;
+    assert.equal(r.code, 2, r.stderr);
+    assert.equal(r.stdout, '');
+    const digest = sha256(reg.layer);
+    assert.match(
+      r.stderr,
+      new RegExp(`^container-compare: ${reg.host}: gave up the download of layer 1 of ${reg.host}/app:t \\(${digest}\\) after \\d+ of ${reg.layer.length} bytes: ${reg.host} is sending too slowly: \\d+ bytes in 2(\\.\\d)? s, below the minimum of 100 B/s over 2 s \\(GET http://${reg.host}/v2/app/blobs/${digest}\\); the minimum is --registry-min-rate \\(the containerCompare\\.registries\\.minRate setting\\); nothing of it was cached\n$`),
+    );
+    assert.ok(took < 8000, `gave up after ${took} ms`);
+    assert.deepEqual(await temps(), []);
+    const cache = await Cache.open(cacheDir);
+    assert.equal(cache.hasIndex(reg.diffId), false);
+  });
+
+  it('the default minimum rate lets a normal download through, and a bad --registry-min-rate is refused', async () => {
+    assert.deepEqual(DEFAULT_MIN_RATE, { bytesPerSecond: 1024, windowMs: 60_000 });
+    assert.deepEqual(parseMinRate('1K/30s', 'x'), { bytesPerSecond: 1024, windowMs: 30_000 });
+    assert.deepEqual(parseMinRate('100', 'x'), { bytesPerSecond: 100, windowMs: 60_000 });
+    assert.deepEqual(parseMinRate('0', 'x'), { bytesPerSecond: 0, windowMs: 60_000 });
+    const ok = await runCli(['ls', `registry://${reg.host}/app:t`, '/etc', '--registry-min-rate', '1K/1s', '--cache-dir', join(dir, 'cache-ok')]);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, /hello\.txt/);
+    const bad = await runCli(['ls', `registry://${reg.host}/app:t`, '--registry-min-rate', 'fast', '--cache-dir', join(dir, 'cache-bad')]);
+    assert.equal(bad.code, 2);
+    assert.equal(bad.stderr, 'container-compare: --registry-min-rate expects a rate in bytes per second, optionally over a window of seconds, like 1K or 1K/30s (0 turns it off), got "fast"\n');
+  });
+
+  it("a registry's error body with control characters is one inert line", async () => {
+    reg.manifestError = { status: 404, body: JSON.stringify({ errors: [{ code: 'MANIFEST_UNKNOWN', message: 'gone\x1b]0;pwned\x07\nFindings\n  \u2717 fake \u202eline\x9b2J' }] }) };
+    const r = await runCli(['ls', `registry://${reg.host}/app:t`, '--cache-dir', join(dir, 'cache-err')]);
+    assert.equal(r.code, 2);
+    assert.equal(r.stderr.split('\n').length, 2, r.stderr);
+    assert.doesNotMatch(r.stderr.slice(0, -1), /[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/);
+    assert.match(r.stderr, /MANIFEST_UNKNOWN gone\\x1b\]0;pwned\\x07\\x0aFindings\\x0a {2}✗ fake \\u\{202e\}line\\x9b2J/);
+  });
+});
+
+describe('the minimum transfer rate (transport)', () => {
+  let server: net.Server | http.Server | undefined;
+  afterEach(async () => {
+    if (!server) return;
+    (server as http.Server).closeAllConnections?.();
+    await new Promise<void>((r) => server!.close(() => r()));
+    server = undefined;
+  });
+  const listen = async (s: net.Server | http.Server) => {
+    server = s;
+    await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+    return (s.address() as AddressInfo).port;
+  };
+
+  it('headers sent a byte a second fail too (no retry), naming the host and the URL', async function () {
+    this.timeout(10_000);
+    const sockets: net.Socket[] = [];
+    const port = await listen(
+      net.createServer((c) => {
+        sockets.push(c);
+        c.on('error', () => undefined);
+        const text = 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}';
+        let i = 0;
+        const timer = setInterval(() => (c.destroyed || i >= text.length ? clearInterval(timer) : c.write(text[i++])), 1000);
+        c.on('close', () => clearInterval(timer));
+      }),
+    );
+    const events: RequestEvent[] = [];
+    const t = new Transport({ minRate: { bytesPerSecond: 100, windowMs: 1500 }, onRequest: (e) => events.push(e), retryDelayMs: 1 });
+    const t0 = Date.now();
+    try {
+      await assert.rejects(t.request(new URL(`http://127.0.0.1:${port}/v2/`)), (e: unknown) => {
+        assert.ok(e instanceof TransferTooSlow, String(e));
+        assert.match(e.message, new RegExp(`^127\\.0\\.0\\.1:${port} is sending too slowly: \\d bytes in 1\\.\\d s, below the minimum of 100 B/s over 1\\.5 s \\(GET http://127\\.0\\.0\\.1:${port}/v2/\\)`));
+        return true;
+      });
+    } finally {
+      t.close();
+      for (const c of sockets) c.destroy();
+    }
+    assert.ok(Date.now() - t0 < 5000);
+    assert.equal(events.length, 1, 'not retried');
+  });
+
+  it('a reader that holds the body back is not the registry being slow', async function () {
+    this.timeout(10_000);
+    const big = Buffer.alloc(8 << 20, 7);
+    const port = await listen(http.createServer((_req, res) => res.writeHead(200, { 'Content-Length': big.length }).end(big)));
+    const t = new Transport({ minRate: { bytesPerSecond: 1 << 20, windowMs: 300 } });
+    try {
+      const res = await t.request(new URL(`http://127.0.0.1:${port}/blob`));
+      // The buffers fill in milliseconds; then nothing is read for several windows.
+      await new Promise((r) => setTimeout(r, 1500));
+      const body = await readBody(res, big.length, 'the blob');
+      assert.equal(body.length, big.length);
+    } finally {
+      t.close();
+    }
+  });
 });
 
 describe('insecure registries (Docker rules)', () => {
