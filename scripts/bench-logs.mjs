@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Benchmark of the log comparison (src/core/logNormalize.ts + logDiff.ts), not
+// Benchmark of the log comparison (src/core/run/logNormalize.ts + logDiff.ts), not
 // a test: it prints figures and exits 0 whatever they are.
 //
 //   node --import tsx scripts/bench-logs.mjs [--lines N] [--runs N]
