@@ -25,6 +25,8 @@ const vscode = acquireVsCodeApi();
 const ui: UiState = { scrollY: 0, ...vscode.getState() };
 const saveUi = (): void => vscode.setState(ui);
 let view: ReportView | undefined;
+/** Evidence links shown under a finding before "Show N more". */
+const FIRST_EVIDENCE = 8;
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string): T => document.getElementById(id) as T;
 const el = <K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] => {
@@ -90,6 +92,7 @@ function select(target: HTMLElement): void {
   for (const x of document.querySelectorAll('.selected')) x.classList.remove('selected');
   const box = target.closest('vscode-collapsible');
   if (box) box.setAttribute('open', '');
+  for (let e: HTMLElement | null = target; e; e = e.parentElement) e.hidden = false;
   target.classList.add('selected');
   target.scrollIntoView({ block: 'center' });
   target.focus({ preventScroll: true });
@@ -159,11 +162,22 @@ function renderFinding(f: ReportFindingView): HTMLElement {
   li.append(head, el('div', 'finding-title', f.title), el('p', 'finding-detail', f.detail));
   if (f.evidence.length) {
     const list = el('ul', 'evidence');
-    for (const e of f.evidence) {
+    const items = f.evidence.map((e) => {
       const item = el('li');
       item.append(link(e));
       if (e.hint) item.append(el('span', 'hint', e.hint));
-      list.append(item);
+      return item;
+    });
+    list.append(...items);
+    // A finding about forty files shows its first few; the rest are one click away, not a wall of links.
+    if (items.length > FIRST_EVIDENCE) {
+      for (const item of items.slice(FIRST_EVIDENCE)) item.hidden = true;
+      const more = el('li', 'more');
+      more.append(action(`Show ${items.length - FIRST_EVIDENCE} more`, () => {
+        for (const item of items) item.hidden = false;
+        more.remove();
+      }));
+      list.append(more);
     }
     if (f.moreEvidence) list.append(el('li', 'muted', `and ${f.moreEvidence} more (the Comparison view lists every file)`));
     li.append(list);
@@ -179,9 +193,7 @@ function renderFinding(f: ReportFindingView): HTMLElement {
   }
   actions.append(action(`Ignore this finding (${f.code})`, () => vscode.postMessage({ type: 'ignore', code: f.code }), `Adds ${f.code} to containerCompare.findings.ignore`));
   if (f.paths.length === 1) actions.append(action(`Ignore ${f.code} for ${f.paths[0]}`, () => vscode.postMessage({ type: 'ignore', code: f.code, path: f.paths[0] }), `Adds ${f.code}:${f.paths[0]} to containerCompare.findings.ignore`));
-  else if (f.paths.length > 1) {
-    for (const p of f.paths.slice(0, 3)) actions.append(action(`Ignore ${f.code} for ${p}`, () => vscode.postMessage({ type: 'ignore', code: f.code, path: p })));
-  }
+  else if (f.paths.length > 1) actions.append(action(`Ignore ${f.code} for one of its ${f.paths.length} paths…`, () => vscode.postMessage({ type: 'ignore', code: f.code, choose: f.paths }), `Adds ${f.code}:PATH to containerCompare.findings.ignore`));
   if (f.debug) actions.append(el('code', 'debug', f.debug));
   li.append(actions);
   return li;

@@ -29,7 +29,8 @@ export function activate(context: vscode.ExtensionContext): ContainerCompareApi 
   const images = new ImagesTreeProvider(engine, decorations, log);
   const comparison = new ComparisonTreeProvider(session, decorations);
   const imagesView = vscode.window.createTreeView('containerCompare.images', { treeDataProvider: images, showCollapseAll: true });
-  const comparisonView = vscode.window.createTreeView('containerCompare.comparison', { treeDataProvider: comparison, showCollapseAll: true });
+  // No Collapse All: a few sections, and room for the description that names the pair.
+  const comparisonView = vscode.window.createTreeView('containerCompare.comparison', { treeDataProvider: comparison });
   const findings = new FindingsTreeProvider(session, () => engine.settings().showInternals);
   const findingsView = vscode.window.createTreeView('containerCompare.findings', { treeDataProvider: findings });
   images.attach(imagesView);

@@ -157,7 +157,8 @@ export type HostMessage =
 export type PanelMessage =
   | { type: 'ready' }
   | { type: 'open'; target: EvidenceTarget }
-  | { type: 'ignore'; code: string; path?: string }
+  /** Ignore a code, or a code for a path; `choose`: ask which of these paths. */
+  | { type: 'ignore'; code: string; path?: string; choose?: string[] }
   | { type: 'action'; action: ReportAction }
   | { type: 'revealed'; id: number; found: boolean };
 

@@ -5,8 +5,8 @@ import { SECTION } from '../settings';
 import { findingPaths } from '../views/evidence';
 import type { FindingsNode } from '../views/findingsTree';
 
-/** What the commands take: a finding of the Findings view, or a code (and path) from the report. */
-type Arg = FindingsNode | { code: string; path?: string } | undefined;
+/** What the commands take: a finding of the Findings view, or a code (and a path, or paths to choose from) from the report. */
+type Arg = FindingsNode | { code: string; path?: string; paths?: string[] } | undefined;
 
 /**
  * Ignore This Finding's Code: adds `CODE` to containerCompare.findings.ignore,
@@ -30,15 +30,12 @@ export const ignoreFindingForPath: Command = {
   id: 'containerCompare.ignoreFindingForPath',
   async run(s, arg?: unknown) {
     const a = arg as Arg;
-    if (!a || 'code' in a || a.kind !== 'finding') return undefined;
-    const paths = findingPaths(a.finding);
-    if (!paths.length) return undefined;
-    const path =
-      paths.length === 1
-        ? paths[0]
-        : (await vscode.window.showQuickPick(paths, { title: `Ignore ${a.finding.code} for which path?`, placeHolder: 'The finding still shows for its other paths' }));
+    if (!a) return undefined;
+    const [code, paths] = 'code' in a ? [a.code, a.paths ?? (a.path ? [a.path] : [])] : a.kind === 'finding' ? [a.finding.code, findingPaths(a.finding)] : [undefined, []];
+    if (!code || !paths.length) return undefined;
+    const path = paths.length === 1 ? paths[0] : await vscode.window.showQuickPick(paths, { title: `Ignore ${code} for which path?`, placeHolder: 'The finding still shows for the paths not ignored' });
     if (!path) return undefined;
-    return addIgnore(s, `${a.finding.code}:${path}`);
+    return addIgnore(s, `${code}:${path}`);
   },
 };
 

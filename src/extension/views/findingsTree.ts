@@ -106,7 +106,8 @@ export function findingNodes(findings: readonly Finding[], prefix: string): Find
 export function findingItem(n: FindingNode, debug = false): vscode.TreeItem {
   const f = n.finding;
   const count = evidenceCount(f);
-  const item = new vscode.TreeItem(f.title, count ? (n.rank === 0 ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed) : vscode.TreeItemCollapsibleState.None);
+  // Collapsed: the report has the reading room; the view is a list to pick from.
+  const item = new vscode.TreeItem(f.title, count ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
   const s = SEVERITY[f.severity];
   item.iconPath = new vscode.ThemeIcon(s.icon, new vscode.ThemeColor(s.color));
   item.description = `${f.code}${n.rank === 0 ? ' · most likely' : ''}`;

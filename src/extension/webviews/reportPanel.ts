@@ -169,9 +169,16 @@ export class ReportPanel implements vscode.Disposable {
         await vscode.commands.executeCommand('containerCompare.openEvidence', { target: m.target, from: 'report' });
         break;
       case 'ignore':
-        await vscode.commands.executeCommand('containerCompare.ignoreFinding', { code: m.code, ...(m.path ? { path: m.path } : {}) });
+        if (m.choose) await vscode.commands.executeCommand('containerCompare.ignoreFindingForPath', { code: m.code, paths: m.choose });
+        else await vscode.commands.executeCommand('containerCompare.ignoreFinding', { code: m.code, ...(m.path ? { path: m.path } : {}) });
         break;
       case 'action': {
+        // The run of this comparison, as it is: showing it never starts it again.
+        const run = m.action === 'openRun' && this.s.session.current ? RunPanel.forPair(this.s.session.current.refs) : undefined;
+        if (run) {
+          run.panel.reveal();
+          break;
+        }
         const command = {
           swapSides: 'containerCompare.swapSides',
           runSideBySide: 'containerCompare.runSideBySide',

@@ -67,7 +67,7 @@ export function reportView(c: CurrentComparison, opts: ReportViewOptions = {}): 
     sides: [side('A'), side('B')],
     summary: summaryLine(r),
     findings,
-    findingsNote: [count ? `${count} finding${count === 1 ? '' : 's'}, most likely first` : 'No findings', ignored ? `${ignored} more ignored by containerCompare.findings.ignore` : ''].filter(Boolean).join(' · '),
+    findingsNote: [count ? 'The likely causes, most likely first.' : 'Nothing here explains a difference better than the lists below.', ignored ? `${ignored} more ignored by containerCompare.findings.ignore.` : ''].filter(Boolean).join(' '),
     layers: layerViews(r.layers, names),
     fileGroups: groupViews(viewFiles(r.files), names),
     packages: (r.packages?.ecosystems ?? [])
