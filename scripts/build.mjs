@@ -73,7 +73,7 @@ const builds = [
   build({ ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: [...common.external, 'vscode'], plugins: [dockerodeApart, sqljsApart] }),
   build({ ...common, entryPoints: ['node_modules/dockerode/lib/docker.js'], outfile: 'dist/dockerode.js' }),
   // The panels' browser code: one ES module each, @vscode-elements (lit) bundled in.
-  build({ ...common, platform: 'browser', format: 'esm', target: 'chrome120', define: {}, external: [], entryPoints: ['webview/runPanel.ts'], outdir: 'dist/webview' }),
+  build({ ...common, platform: 'browser', format: 'esm', target: 'chrome120', define: {}, external: [], entryPoints: ['webview/runPanel.ts', 'webview/report.ts'], outdir: 'dist/webview' }),
 ];
 
 if (!process.argv.includes('--dist')) {

@@ -105,6 +105,7 @@ window.addEventListener('message', (ev: MessageEvent<HostMessage>) => {
       phase = m.phase;
       phaseMessage = m.message;
       renderPhase(m.message);
+      renderSides();
       break;
     case 'lines':
       live[m.side].lines.push(...m.lines);
@@ -193,12 +194,14 @@ function renderSides(): void {
     const state = r?.state ?? live[side].state;
     const published = r?.published ?? live[side].published;
     const name = r?.containerName ?? live[side].containerName;
-    const ok = state?.status === 'running' && (state.health === undefined || state.health === 'healthy');
-    box.className = `side ${state ? (ok ? 'ok' : state.status === 'running' ? 'warn' : 'bad') : ''}`;
+    // Stopped or failed, the containers are gone: what they did stays, where they were does not.
+    const removed = (phase === 'stopped' || phase === 'failed') && !!name;
+    const ok = !removed && state?.status === 'running' && (state.health === undefined || state.health === 'healthy');
+    box.className = `side ${removed ? 'removed' : state ? (ok ? 'ok' : state.status === 'running' ? 'warn' : 'bad') : ''}`;
     box.append(el('div', 'side-title', `${side.toUpperCase()}  ${refs[side === 'a' ? 0 : 1]}`));
-    box.append(el('div', 'side-state', stateText(state)));
+    box.append(el('div', 'side-state', removed ? `removed${state ? ` (was ${stateText(state)})` : ''}` : stateText(state)));
     if (state?.error) box.append(el('div', 'side-error', visibleText(state.error)));
-    const where = [name, published ? `${published.hostIp}:${published.hostPort} → ${published.containerPort}` : undefined].filter(Boolean).join(' · ');
+    const where = removed ? name : [name, published ? `${published.hostIp}:${published.hostPort} → ${published.containerPort}` : undefined].filter(Boolean).join(' · ');
     if (where) box.append(el('div', 'side-where', where));
     const listening = r?.listening ?? live[side].listening;
     if (listening) {

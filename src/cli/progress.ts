@@ -1,5 +1,4 @@
-import type { LoadProgress } from '../core/sources/loader';
-import { humanSize } from '../core/util/units';
+import { progressPercent, progressText, type LoadProgress } from '../core/sources/loader';
 import { inert } from '../core/util/inert';
 
 /** One self-rewriting status line on stderr, only when stderr is a terminal (never in CI logs or pipes). */
@@ -17,8 +16,9 @@ export class Progress {
     const now = Date.now();
     if (p.bytes !== undefined && now - this.last < 100) return;
     this.last = now;
-    let line = inert(p.message);
-    if (p.bytes !== undefined) line += ` ${humanSize(p.bytes)}${p.totalBytes ? ` of ${humanSize(p.totalBytes)} (${Math.floor((100 * p.bytes) / p.totalBytes)}%)` : ''}`;
+    const pct = progressPercent(p);
+    // The message may quote an image's name or path: inert before it reaches the terminal.
+    const line = inert(`${progressText(p)}${pct !== undefined ? ` ${Math.floor(pct)}%` : ''}`);
     const width = (this.out.columns ?? 80) - 1;
     this.out.write(`\r\x1b[2K${line.slice(0, width)}`);
     this.shown = true;

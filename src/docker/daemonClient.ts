@@ -91,6 +91,18 @@ export class DaemonClient implements Daemon {
     };
   }
 
+  async history(ref: string, signal?: AbortSignal): Promise<Array<{ size: number }>> {
+    throwIfAborted(signal);
+    let rows: Array<{ Size?: number }>;
+    try {
+      rows = (await getJson(this.target, `/images/${encodeURIComponent(ref)}/history`, signal)) as Array<{ Size?: number }>;
+    } catch (e) {
+      throw this.toCompareError(e, signal, ref);
+    }
+    // The engine lists the newest step first.
+    return rows.map((r) => ({ size: typeof r.Size === 'number' ? r.Size : 0 })).reverse();
+  }
+
   /**
    * One `docker save` of all refs (GET /images/get?names=a&names=b), so shared
    * layers travel once. Aborting the signal destroys the stream with a

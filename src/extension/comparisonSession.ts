@@ -3,6 +3,7 @@ import { analyzePair, rankWith, runFileTexts, type Analysis } from '../core/repo
 import { wantsFileTexts } from '../core/findings/portCause';
 import type { ImageModel } from '../core/image/model';
 import { evaluateGate, type GateResult } from '../core/report/report';
+import { compareRuns } from '../core/run/runCompare';
 import type { RunReport } from '../core/run/runModel';
 import type { EngineService } from './engineService';
 import { withProgress } from './progress';
@@ -14,6 +15,8 @@ export interface CurrentComparison extends Analysis {
   refs: [string, string];
   /** The side-by-side run of these two images whose findings are ranked in, if one ran. */
   run?: RunReport;
+  /** How many findings containerCompare.findings.ignore left out. */
+  ignoredFindings: number;
 }
 
 /** The current comparison of A and B, shared by the Comparison view and the commands. */
@@ -23,6 +26,9 @@ export class ComparisonSession implements vscode.Disposable {
   private readonly runs = new Map<string, RunReport>();
   private readonly changed = new vscode.EventEmitter<CurrentComparison | undefined>();
   readonly onDidChange = this.changed.event;
+  private readonly swapped = new vscode.EventEmitter<{ from: [string, string]; to: [string, string] }>();
+  /** Swap Sides made B the reference: what shows a run of the pair follows. */
+  readonly onDidSwap = this.swapped.event;
 
   constructor(
     private readonly engine: EngineService,
@@ -54,10 +60,12 @@ export class ComparisonSession implements vscode.Disposable {
   async analyze(a: ImageModel, b: ImageModel, refs: [string, string], signal?: AbortSignal): Promise<CurrentComparison> {
     const started = Date.now();
     const run = this.runs.get(pairKey(refs));
+    const ignoreFindings = this.engine.settings().findingsIgnore;
     const { comparison, report, users, texts } = await analyzePair({ model: a }, { model: b }, {
       cache: await this.engine.cache(),
       ignore: this.engine.settings().ignore,
       signal,
+      ignoreFindings,
       ...(run ? { run } : {}),
       // Package databases whose layer bytes left the cache: fetch just those layers.
       fetchLayers: async (side, diffIds) => void (await this.engine.load([refs[side === 'a' ? 0 : 1]], { signal, needLayerBytes: diffIds })),
@@ -68,7 +76,22 @@ export class ComparisonSession implements vscode.Disposable {
         `${s.files.modified} modified, ${s.files.added} added, ${s.files.removed} removed files, ${s.config} config differences, ${report.findings?.length ?? 0} findings` +
         (report.findings?.[0] ? `; most likely: ${report.findings[0].title}` : ''),
     );
-    return this.publish({ comparison, report, users, ...(texts ? { texts } : {}), gate: evaluateGate(report), refs, ...(run ? { run } : {}) });
+    const analysis = { comparison, report, users, ...(texts ? { texts } : {}) };
+    return this.publish({ ...analysis, gate: evaluateGate(report), refs, ...(run ? { run } : {}), ignoredFindings: this.ignoredCount(analysis, run, report) });
+  }
+
+  /** How many findings the ignore setting leaves out (ranked again without it: rules are cheap next to the comparison). */
+  private ignoredCount(analysis: Analysis, run: RunReport | undefined, ranked: Analysis['report']): number {
+    if (!this.engine.settings().findingsIgnore.length) return 0;
+    return (rankWith(analysis, run).findings?.length ?? 0) - (ranked.findings?.length ?? 0);
+  }
+
+  /** The findings ranked again with the current ignore setting (the comparison itself stands). */
+  rerank(): void {
+    const c = this.currentValue;
+    if (!c) return;
+    const report = rankWith(c, c.run, this.engine.settings().findingsIgnore);
+    this.publish({ ...c, report, gate: evaluateGate(report), ignoredFindings: this.ignoredCount(c, c.run, report) });
   }
 
   /**
@@ -76,29 +99,47 @@ export class ComparisonSession implements vscode.Disposable {
    * join the comparison of the same two images, if that is the one on screen.
    * Only the ranking is redone: the comparison, packages and leftovers stand.
    */
-  async attachRun(refs: [string, string], run: RunReport): Promise<void> {
-    this.runs.set(pairKey(refs), run);
+  async attachRun(refs: [string, string], given: RunReport): Promise<void> {
+    this.runs.set(pairKey(refs), given);
+    this.runs.set(pairKey([refs[1], refs[0]]), swapRun(given));
     const c = this.currentValue;
-    if (!c || pairKey(c.refs) !== pairKey(refs)) return;
+    const run = c && this.runs.get(pairKey(c.refs));
+    if (!c || !run || (pairKey(c.refs) !== pairKey(refs) && pairKey(c.refs) !== pairKey([refs[1], refs[0]]))) return;
     // A port finding may be explained by a file that differs: those files are read once, when a run first needs them.
     const texts =
       c.texts ??
       (wantsFileTexts(run)
         ? await runFileTexts(c.comparison, {
             cache: await this.engine.cache(),
-            fetchLayers: async (side, diffIds) => void (await this.engine.load([refs[side === 'a' ? 0 : 1]], { needLayerBytes: diffIds })),
+            fetchLayers: async (side, diffIds) => void (await this.engine.load([c.refs[side === 'a' ? 0 : 1]], { needLayerBytes: diffIds })),
           })
         : undefined);
     // Another comparison may have become current meanwhile.
     if (this.currentValue !== c) return;
     const withTexts = texts ? { ...c, texts } : c;
-    const report = rankWith(withTexts, run);
-    this.publish({ ...withTexts, report, gate: evaluateGate(report), run });
+    const report = rankWith(withTexts, run, this.engine.settings().findingsIgnore);
+    this.publish({ ...withTexts, report, gate: evaluateGate(report), run, ignoredFindings: this.ignoredCount(withTexts, run, report) });
   }
 
+  /** The run of a pair known to this session (A then B as given). */
+  runOf(refs: readonly [string, string]): RunReport | undefined {
+    return this.runs.get(pairKey(refs));
+  }
+
+  /**
+   * Swap Sides: B becomes A. The run of the pair is swapped with it (its two
+   * sides compared the other way round, which needs no new run), so its
+   * findings stay ranked in.
+   */
   async swap(): Promise<CurrentComparison | undefined> {
     const c = this.currentValue;
-    return c && this.analyze(c.comparison.b, c.comparison.a, [c.refs[1], c.refs[0]]);
+    if (!c) return undefined;
+    const to: [string, string] = [c.refs[1], c.refs[0]];
+    const run = this.runs.get(pairKey(c.refs));
+    if (run) this.runs.set(pairKey(to), swapRun(run));
+    const result = await this.analyze(c.comparison.b, c.comparison.a, to);
+    this.swapped.fire({ from: c.refs, to });
+    return result;
   }
 
   /** Compares again with the current settings (ignore globs changed). */
@@ -122,7 +163,13 @@ export class ComparisonSession implements vscode.Disposable {
 
   dispose(): void {
     this.changed.dispose();
+    this.swapped.dispose();
   }
+}
+
+/** A run report with its sides the other way round: the same two runs, compared B against A. */
+export function swapRun(run: RunReport): RunReport {
+  return compareRuns(run.b, run.a, run.options);
 }
 
 const pairKey = (refs: readonly [string, string]) => `${refs[0]}\0${refs[1]}`;

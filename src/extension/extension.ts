@@ -12,6 +12,7 @@ import { ChangeDecorations } from './views/decorations';
 import { EngineWatcher } from './views/engineWatcher';
 import { FindingsTreeProvider } from './views/findingsTree';
 import { ImagesTreeProvider } from './views/imagesTree';
+import { ReportPanel } from './webviews/reportPanel';
 import { RunPanel } from './webviews/runPanel';
 
 /** What activate() returns: the extension's services, for its own extension-host tests. */
@@ -28,13 +29,14 @@ export function activate(context: vscode.ExtensionContext): ContainerCompareApi 
   const images = new ImagesTreeProvider(engine, decorations, log);
   const comparison = new ComparisonTreeProvider(session, decorations);
   const imagesView = vscode.window.createTreeView('containerCompare.images', { treeDataProvider: images, showCollapseAll: true });
-  const comparisonView = vscode.window.createTreeView('containerCompare.comparison', { treeDataProvider: comparison, showCollapseAll: true });
-  const findings = new FindingsTreeProvider(session);
+  // No Collapse All: a few sections, and room for the description that names the pair.
+  const comparisonView = vscode.window.createTreeView('containerCompare.comparison', { treeDataProvider: comparison });
+  const findings = new FindingsTreeProvider(session, () => engine.settings().showInternals);
   const findingsView = vscode.window.createTreeView('containerCompare.findings', { treeDataProvider: findings });
   images.attach(imagesView);
   comparison.attach(comparisonView);
   findings.attach(findingsView);
-  const services: Services = { context, log, engine, session, images, imagesView, comparison, comparisonView, decorations, findings, findingsView, selection: undefined };
+  const services: Services = { context, log, engine, session, images, imagesView, comparison, comparisonView, decorations, findings, findingsView, selection: undefined, panels: { report: () => ReportPanel.open, runs: () => RunPanel.panels() } };
   const watcher = new EngineWatcher(engine, () => images.refresh(), log);
 
   context.subscriptions.push(
@@ -47,6 +49,8 @@ export function activate(context: vscode.ExtensionContext): ContainerCompareApi 
     vscode.window.registerFileDecorationProvider(decorations),
     vscode.workspace.registerFileSystemProvider(SCHEME, new ImageFileSystemProvider(engine, log), { isReadonly: true, isCaseSensitive: true }),
     ...registerCommands(services),
+    ReportPanel.follow(services),
+    RunPanel.follow(services),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!e.affectsConfiguration(SECTION)) return;
       const sourceChanged = SOURCE_SETTINGS.some((s) => e.affectsConfiguration(s));
@@ -67,6 +71,12 @@ export function activate(context: vscode.ExtensionContext): ContainerCompareApi 
       }
       // The images in memory were dropped with the old settings; the comparison keeps its own and re-applies ignore globs.
       if (e.affectsConfiguration(`${SECTION}.ignore`)) void session.recompute().catch((err: unknown) => reportError(log, 'Comparing again', err));
+      // Silenced findings: only the ranking is done again.
+      else if (e.affectsConfiguration(`${SECTION}.findings.ignore`)) session.rerank();
+      if (e.affectsConfiguration(`${SECTION}.debug.showInternals`)) {
+        findings.refresh();
+        ReportPanel.open?.update();
+      }
     }),
   );
   try {

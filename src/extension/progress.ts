@@ -1,6 +1,5 @@
 import * as vscode from 'vscode';
-import type { LoadProgress } from '../core/sources/loader';
-import { humanSize } from '../core/util/units';
+import { progressPercent, progressText, type LoadProgress } from '../core/sources/loader';
 
 /** Work shorter than this shows no notification: a warm compare should not flash one. */
 const QUIET_MS = 400;
@@ -32,10 +31,16 @@ export async function withProgress<T>(title: string, work: (signal: AbortSignal,
       await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
         token.onCancellationRequested(() => controller.abort());
         let pct = 0;
+        let shownAt = 0;
+        let shownLayers = -1;
         sink = (p) => {
-          const bytes = p.bytes === undefined ? '' : ` (${humanSize(p.bytes)}${p.totalBytes ? ` of ${humanSize(p.totalBytes)}` : ''})`;
-          const now = p.totalBytes && p.bytes !== undefined ? Math.min(100, (100 * p.bytes) / p.totalBytes) : undefined;
-          progress.report({ message: p.message + bytes, ...(now !== undefined && now > pct ? { increment: now - pct } : {}) });
+          // A report per chunk read would be hundreds a second: a few are enough, and every new layer.
+          const t = Date.now();
+          if (t - shownAt < 150 && p.layers?.done === shownLayers) return;
+          shownAt = t;
+          shownLayers = p.layers?.done ?? -1;
+          const now = progressPercent(p);
+          progress.report({ message: progressText(p), ...(now !== undefined && now > pct ? { increment: now - pct } : {}) });
           if (now !== undefined) pct = Math.max(pct, now);
         };
         if (last) sink(last);

@@ -5,6 +5,14 @@ import type { ComparisonNode, ComparisonTreeProvider } from './views/comparisonT
 import type { ChangeDecorations } from './views/decorations';
 import type { FindingsNode, FindingsTreeProvider } from './views/findingsTree';
 import type { ImagesNode, ImagesTreeProvider } from './views/imagesTree';
+import type { ReportPanel } from './webviews/reportPanel';
+import type { RunPanel } from './webviews/runPanel';
+
+/** The editors the extension opens (the report, the run panels), as they are now. */
+export interface Panels {
+  report(): ReportPanel | undefined;
+  runs(): readonly RunPanel[];
+}
 
 /** What commands work with; built once in activate(). */
 export interface Services {
@@ -21,6 +29,9 @@ export interface Services {
   findingsView: vscode.TreeView<FindingsNode>;
   /** The image chosen with "Select for Compare". */
   selection: { ref: string; label: string } | undefined;
+  /** The finding Next/Previous Finding went to last (its rank). */
+  findingCursor?: number;
+  panels: Panels;
 }
 
 /** One command: its id (as in package.json) and what it does. */

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { defaultCacheDir } from '../core/layers/cache';
 import { parsePlatform, type Platform } from '../core/image/layout';
 import { DEFAULT_RUN_OPTIONS, type RunOptions } from '../core/run/runModel';
+import { parseFindingFilter, type FindingFilter } from '../core/util/codes';
 import { parseSize } from '../core/util/units';
 import { parseMinRate, type MinRate } from '../core/registry/rate';
 
@@ -16,6 +17,10 @@ export interface Settings {
   cacheDir: string;
   cacheMaxBytes: number;
   followEngine: boolean;
+  /** containerCompare.findings.ignore: codes, or codes for paths, left out of every comparison. */
+  findingsIgnore: FindingFilter[];
+  /** Show the rules' kinds and scores beside findings (for bug reports). */
+  showInternals: boolean;
   registries: {
     /** HOST[:PORT]/REPOSITORY entries shown under Registries. */
     repositories: string[];
@@ -40,6 +45,8 @@ export function readSettings(): Settings {
     cacheDir: dir || defaultCacheDir(),
     cacheMaxBytes: parseSize(c.get<string>('cache.maxSize', '10G'), `The setting ${SECTION}.cache.maxSize`),
     followEngine: c.get<boolean>('followEngine', true),
+    findingsIgnore: findingFilters(c.get<unknown>('findings.ignore', [])),
+    showInternals: c.get<boolean>('debug.showInternals', false),
     registries: {
       repositories: strings(c.get<string[]>('registries.repositories', [])),
       insecure: strings(c.get<string[]>('registries.insecure', [])),
@@ -48,6 +55,11 @@ export function readSettings(): Settings {
       minRate: parseMinRate(c.get<string>('registries.minRate', '1K/60s'), `The setting ${SECTION}.registries.minRate`),
     },
   };
+}
+
+/** The valid entries of containerCompare.findings.ignore (the settings editor flags the others by their pattern). */
+export function findingFilters(v: unknown): FindingFilter[] {
+  return strings(v).flatMap((x) => parseFindingFilter(x) ?? []);
 }
 
 function strings(v: unknown): string[] {

@@ -9,14 +9,16 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Browser, FrameLocator, Page } from 'playwright-core';
+import { addNoise, type Noise } from '../helpers/noise';
 import { installExtension, launchChromium, openWorkbench, pickQuickItem, runCommand, screenshot, startCodeServer, type CodeServer } from '../harness/codeServer';
 
 const ROOT = resolve(__dirname, '../..');
 const VSIX = process.env.CC_E2E_VSIX;
 const MODE = VSIX ? 'vsix' : 'dev';
 
+/** Names of the containers Run Side by Side started on this engine (anyone's: the engine may be shared). */
 function ourContainers(): string[] {
-  return execFileSync('docker', ['ps', '-aq', '--filter', 'label=dev.container-compare.run'], { encoding: 'utf8' }).split('\n').filter(Boolean);
+  return execFileSync('docker', ['ps', '-a', '--filter', 'label=dev.container-compare.run', '--format', '{{.Names}}'], { encoding: 'utf8' }).split('\n').filter(Boolean);
 }
 
 describe(`Run Side by Side in the workbench (${VSIX ? 'installed .vsix' : 'development folder'})`, function () {
@@ -26,7 +28,10 @@ describe(`Run Side by Side in the workbench (${VSIX ? 'installed .vsix' : 'devel
   let page: Page;
   const cspViolations: string[] = [];
 
+  let noise: Noise;
+
   before(async () => {
+    noise = addNoise();
     let extensionsDir: string | undefined;
     if (VSIX) {
       extensionsDir = mkdtempSync(join(tmpdir(), 'cc-e2e-exts-'));
@@ -42,14 +47,19 @@ describe(`Run Side by Side in the workbench (${VSIX ? 'installed .vsix' : 'devel
     });
   });
 
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed' && page) await screenshot(page, `${MODE}-failed-${this.currentTest.title.slice(0, 40).replace(/\W+/g, '-')}`);
+  });
+
   after(async () => {
     await page?.goto('about:blank').catch(() => undefined);
     await browser?.close();
     await server?.stop();
+    noise?.remove();
   });
 
-  /** The panel's page inside VS Code's webview frames. */
-  const panel = (): FrameLocator => page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
+  /** The panel's page inside VS Code's webview frames (the webview on screen: the report shares the editor group). */
+  const panel = (): FrameLocator => page.frameLocator('iframe.webview.ready >> visible=true').frameLocator('iframe#active-frame');
 
   async function runPair(a: string, b: string): Promise<void> {
     await runCommand(page, 'Container Compare: Run Side by Side');
@@ -59,9 +69,19 @@ describe(`Run Side by Side in the workbench (${VSIX ? 'installed .vsix' : 'devel
     assert.equal(await panel().locator('#title').textContent(), `${a}  ↔  ${b}`, 'the pickers chose other images');
   }
 
-  async function closePanel(): Promise<void> {
+  /** The containers the panel shows (cc-run-<id>-a|b): ours, whatever else runs on a shared engine. */
+  async function shownContainers(): Promise<string[]> {
+    const where = await panel().locator('.side-where').allTextContents();
+    return where.map((w) => w.split(' · ')[0]).filter((n) => n.startsWith('cc-run-'));
+  }
+
+  async function closePanel(): Promise<string[]> {
+    const names = await shownContainers();
+    assert.equal(names.length, 2, 'the panel names no containers');
+    // Closing the comparison closes its run panel (and its report): the next run starts from the pickers.
     await page.keyboard.press('Escape');
-    await runCommand(page, 'View: Close All Editors');
+    await runCommand(page, 'Container Compare: Close Comparison');
+    return names;
   }
 
   it('shows that fcgid starts in one container only, the module missing, and PHP source served by the other', async () => {
@@ -87,8 +107,19 @@ describe(`Run Side by Side in the workbench (${VSIX ? 'installed .vsix' : 'devel
     await panel().locator('.row.onlyA', { hasText: 'mod_fcgid: Process manager' }).first().waitFor();
     assert.equal(await panel().locator('#diffOnly').getAttribute('checked'), '');
     await panel().locator('#findings').getByText(/source/i).first().waitFor();
-    await closePanel();
-    await waitForNoContainers();
+    // Stop: the containers go, and no card still says running, or where it was published.
+    const names = await shownContainers();
+    await panel().locator('#stop').click();
+    await panel().locator('#phase', { hasText: /containers were removed/ }).waitFor({ timeout: 60_000 });
+    for (const side of ['a', 'b']) {
+      assert.match((await panel().locator(`#side-${side} .side-state`).textContent()) ?? '', /^removed \(was running/);
+      assert.doesNotMatch((await panel().locator(`#side-${side} .side-where`).textContent()) ?? '', /127\.0\.0\.1/);
+    }
+    await screenshot(page, `${MODE}-run-stopped`);
+    await waitForNoContainers(names);
+    await page.keyboard.press('Escape');
+    await runCommand(page, 'Container Compare: Close Comparison');
+    await page.locator('.tabs-container .tab', { hasText: /^(Run|Report):/ }).first().waitFor({ state: 'detached' });
   });
 
   it('renders HTML, <script>, ANSI and control characters from a container as inert text', async () => {
@@ -112,15 +143,16 @@ describe(`Run Side by Side in the workbench (${VSIX ? 'installed .vsix' : 'devel
     assert.equal(await p.locator('.row.onlyA, .row.onlyB').count(), 0);
     await screenshot(page, `${MODE}-run-noisy`);
     assert.deepEqual(cspViolations, [], 'the panel ran into its Content Security Policy');
-    await closePanel();
-    await waitForNoContainers();
+    await waitForNoContainers(await closePanel());
   });
 });
 
-async function waitForNoContainers(): Promise<void> {
+/** Waits until the containers named are gone (and no container of ours is left by them). */
+async function waitForNoContainers(names: string[]): Promise<void> {
+  const left = () => ourContainers().filter((n) => names.includes(n));
   const deadline = Date.now() + 30_000;
-  while (ourContainers().length) {
-    if (Date.now() > deadline) throw new Error(`containers left behind after the panel closed: ${ourContainers().join(' ')}`);
+  while (left().length) {
+    if (Date.now() > deadline) throw new Error(`containers left behind after the panel closed: ${left().join(' ')}`);
     await new Promise((r) => setTimeout(r, 250));
   }
 }

@@ -1,9 +1,11 @@
 import { strict as assert } from 'node:assert';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { CurrentComparison } from '../../src/extension/comparisonSession';
+import { humanSize } from '../../src/core/util/units';
 import { ImageUri } from '../../src/extension/fs/imageUri';
 import type { Services } from '../../src/extension/services';
 import type { ComparisonNode, FileNode } from '../../src/extension/views/comparisonTree';
@@ -46,9 +48,13 @@ describe('Compare Images (the example PHP pair)', () => {
     const roots = await children<ComparisonNode>(s.comparison);
     assert.deepEqual(
       roots.map((r) => r.kind === 'section' ? r.section : r.kind === 'side' ? `side ${r.which}` : r.kind),
-      ['findings', 'side A', 'side B', 'layers', 'files', 'packages', 'history'],
+      ['side A', 'side B', 'layers', 'files', 'packages'],
     );
-    assert.match(await label(s.comparison, roots[1]), /^A {2}cc-example\/php-fcgid:laptop$/);
+    assert.match(await label(s.comparison, roots[0]), /^A {2}cc-example\/php-fcgid:laptop$/);
+    // One size, the engine's: what `docker images` says, in its units.
+    const size = execFileSync('docker', ['image', 'inspect', PHP_A, '--format', '{{.Size}}'], { encoding: 'utf8' }).trim();
+    assert.equal(result.report.a.size, Number(size));
+    assert.match(await description(s.comparison, roots[0]), new RegExp(` · ${humanSize(Number(size))} · linux/amd64$`));
     const layers = await children(s.comparison, section(roots, 'layers'));
     const labels = await Promise.all(layers.map((n) => label(s.comparison, n)));
     assert.equal(labels[0], '00–02 · 3 shared layers');
@@ -56,7 +62,7 @@ describe('Compare Images (the example PHP pair)', () => {
       labels.slice(1).map((l) => l.slice(0, 9)),
       ['03 · COPY', '04 · COPY', '05 · RUN ', '06 · COPY'],
     );
-    assert.match(await description(s.comparison, layers[3]), /MB → .* · 72 files differ/);
+    assert.match(await description(s.comparison, layers[3]), /MB → .* · 39 files differ/);
     assert.deepEqual(layers.slice(1).map((n) => n.kind === 'row' && n.row.status), ['different', 'different', 'different', 'different']);
     // The shared run expands into its three identical layers.
     assert.equal((await children(s.comparison, layers[0])).length, 3);
@@ -67,8 +73,8 @@ describe('Compare Images (the example PHP pair)', () => {
     const groups = await children(s.comparison, section(roots, 'files'));
     const titles = await Promise.all(groups.map(async (g) => `${await label(s.comparison, g)} (${await description(s.comparison, g)})`));
     assert.deepEqual(titles, ['Line endings and mode/owner (3)', 'Content (8)', 'Removed (only in A) (31)']);
-    assert.equal(s.comparisonView.message, '4 of 7 layers differ · 42 files differ (11 modified, 31 removed) · 3 config differences');
-    assert.equal(s.comparisonView.description, 'laptop ↔ ci');
+    assert.equal(s.comparisonView.message, '4 of 7 layers differ · 42 files differ (11 modified, 31 removed)');
+    assert.equal(s.comparisonView.description, 'php-fcgid: laptop ↔ ci');
   });
 
   it('marks changed files A/M/D through the decoration provider', async () => {
@@ -158,7 +164,7 @@ describe('Compare Images (the example PHP pair)', () => {
       assert.equal(swapped.report.a.name, PHP_B);
       assert.equal(swapped.report.summary.files.added, 31);
       assert.equal(swapped.report.summary.files.removed, 0);
-      assert.equal(s.comparisonView.description, 'ci ↔ laptop');
+      assert.equal(s.comparisonView.description, 'php-fcgid: ci ↔ laptop');
     } finally {
       await vscode.commands.executeCommand('containerCompare.swapSides');
     }

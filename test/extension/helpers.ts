@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import * as vscode from 'vscode';
 import type { Services } from '../../src/extension/services';
 import type { ComparisonNode } from '../../src/extension/views/comparisonTree';
+import type { FindingsNode } from '../../src/extension/views/findingsTree';
 import type { ImagesNode } from '../../src/extension/views/imagesTree';
 
 export const EXTENSION_ID = 'container-compare.container-compare';
@@ -44,7 +45,7 @@ export async function cli(args: string[]): Promise<{ code: number; stdout: strin
 }
 
 /** Children of a tree node as the view would ask for them. */
-export async function children<T extends ImagesNode | ComparisonNode>(provider: vscode.TreeDataProvider<T>, node?: T): Promise<T[]> {
+export async function children<T extends ImagesNode | ComparisonNode | FindingsNode>(provider: vscode.TreeDataProvider<T>, node?: T): Promise<T[]> {
   return (await provider.getChildren(node)) ?? [];
 }
 

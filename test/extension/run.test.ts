@@ -1,12 +1,14 @@
 import { strict as assert } from 'node:assert';
 import { execFile } from 'node:child_process';
+import { hostname } from 'node:os';
 import { promisify } from 'node:util';
 import * as vscode from 'vscode';
 import type { RunPanel } from '../../src/extension/webviews/runPanel';
 import { api, PHP_A, PHP_B, waitFor, withSetting } from './helpers';
 
+// This extension host's own containers: other runs on a shared engine have theirs.
 const ours = async (): Promise<string[]> =>
-  (await promisify(execFile)('docker', ['ps', '-aq', '--filter', 'label=dev.container-compare.run'])).stdout.split('\n').filter(Boolean);
+  (await promisify(execFile)('docker', ['ps', '-aq', '--filter', 'label=dev.container-compare.run', '--filter', `label=dev.container-compare.owner=${hostname()}:${process.pid}`])).stdout.split('\n').filter(Boolean);
 
 describe('Run Side by Side', () => {
   const undo: Array<() => Promise<void>> = [];

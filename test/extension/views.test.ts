@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import * as vscode from 'vscode';
+import { humanSize } from '../../src/core/util/units';
 import type { CurrentComparison } from '../../src/extension/comparisonSession';
 import type { Services } from '../../src/extension/services';
 import type { ImageNode, ImagesNode, LayerNode, RepoNode } from '../../src/extension/views/imagesTree';
@@ -37,7 +38,10 @@ describe('The Images view', () => {
 
   it('groups local images by repository, then tag, with id, size and age', async () => {
     const img = await imageNode(s, 'cc-example/php-fcgid', 'laptop');
-    assert.match(await description(s.images, img), /^[0-9a-f]{12} · \d+(\.\d)? MB · .+ ago$/);
+    assert.match(await description(s.images, img), /^[0-9a-f]{12} · \d+(\.\d+)? MB · .+ ago$/);
+    // The size `docker images` shows, in its units: one definition of an image's size everywhere.
+    const size = Number((await promisify(execFile)('docker', ['image', 'inspect', 'cc-example/php-fcgid:laptop', '--format', '{{.Size}}'])).stdout.trim());
+    assert.equal((await description(s.images, img)).split(' · ')[1], humanSize(size));
     const item = await s.images.getTreeItem(img);
     assert.equal(item.contextValue, 'image');
     assert.match((item.tooltip as vscode.MarkdownString).value, /sha256:[0-9a-f]{64}/);
@@ -52,7 +56,7 @@ describe('The Images view', () => {
     assert.equal(labels[3], '03 · COPY → /etc/apache2/conf-available/php-fcgid.conf');
     assert.equal(labels[5], '05 · RUN sh /usr/local/bin/install-fcgid.sh');
     assert.equal(labels[7], 'Filesystem');
-    assert.match(await description(s.images, kids[4]), /^[\d.]+ (B|KB) · 1 file$/);
+    assert.match(await description(s.images, kids[4]), /^[\d.]+ (B|kB) · 1 file$/);
     const tip = (await s.images.getTreeItem(kids[5])).tooltip as vscode.MarkdownString;
     assert.match(tip.value, /install-fcgid\.sh/);
     assert.match(tip.value, /diffID `sha256:[0-9a-f]{64}`/);

@@ -323,3 +323,13 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   await page.screenshot({ path, animations: 'disabled' });
   return path;
 }
+
+/**
+ * Saves a PNG into media/ (what README.md shows), from the window as it is:
+ * the e2e suite keeps the README's pictures of the product current.
+ */
+export async function mediaShot(page: Page, name: string): Promise<string> {
+  const path = join(REPO_ROOT, 'media', `${name}.png`);
+  await page.screenshot({ path, animations: 'disabled' });
+  return path;
+}

@@ -235,7 +235,7 @@ describe('the CI drift gate: snapshot, then diff a new build against it', functi
     assert.equal((await diff(...pair('crlf'), '--fail-on', 'files')).code, 1);
   });
 
-  it('--max-size-change both ways (442 MB → 369 MB: -16.5%)', async () => {
+  it('--max-size-change both ways, on the engine\'s sizes (455 MB → 379 MB: -16.7%)', async () => {
     const gate = async (...args: string[]) => {
       const r = await diff(baseline, PHP[1], '--json', ...args);
       return { code: r.code, gate: (JSON.parse(r.stdout) as Json).gate };
@@ -243,7 +243,7 @@ describe('the CI drift gate: snapshot, then diff a new build against it', functi
     const within = await gate('--max-size-change', '20%');
     assert.equal(within.code, 0, 'alone, only the size is gated');
     assert.ok(within.gate.size!.percent < -16 && within.gate.size!.percent > -17, String(within.gate.size!.percent));
-    assert.match(within.gate.explanation, /^size 442 MB → 369 MB \(-73 MB, -16\.5%\), within the 20% allowed$/);
+    assert.match(within.gate.explanation, /^size 455 MB → 379 MB \(-76\.3 MB, -16\.7%\), within the 20% allowed$/);
     assert.equal((await gate('--max-size-change', '10%')).code, 1);
     assert.equal((await gate('--max-size-change', '100M')).code, 0);
     assert.equal((await gate('--max-size-change', '50M')).code, 1);

@@ -2,6 +2,7 @@
  * The codes of the static findings (the run's are in run/codes.ts). Each
  * rule cites its codes from here; the README's list is generated from it.
  */
+import { RUN_CODES } from '../run/codes';
 import type { FindingCode } from '../util/codes';
 
 const code = <K extends string>(all: Record<K, FindingCode>) => all;
@@ -292,3 +293,10 @@ export const CODES = code({
 });
 
 export type CodeName = keyof typeof CODES;
+
+/** Every code, static and run, by its CC number: what a view shows beside a finding ("About CC102"). */
+export function codeInfo(code: string): FindingCode | undefined {
+  return BY_CODE.get(code);
+}
+
+const BY_CODE = new Map<string, FindingCode>([...Object.values(CODES), ...Object.values(RUN_CODES)].map((c) => [c.code, c]));

@@ -2,7 +2,7 @@
  * What a finding is: the shape every rule produces, the report carries
  * (DiffReport.findings) and the CLI and the extension show.
  */
-import type { Ecosystem } from '../packages/packages';
+import type { Ecosystem } from '../packages/ecosystem';
 import type { FindingSeverity, RunFinding, Side } from '../run/runModel';
 
 export type StaticFindingKind =

@@ -25,4 +25,10 @@ export interface Daemon {
   inspect(ref: string, signal?: AbortSignal): Promise<DaemonImage>;
   /** A `docker save` tar of all refs in one export (shared layers once). */
   export(refs: string[], signal?: AbortSignal): Promise<Readable>;
+  /**
+   * The image's history as the engine keeps it, oldest step first, with the
+   * size of what each step wrote: how much an export will send, before it
+   * sends anything. Optional: progress without it has no total.
+   */
+  history?(ref: string, signal?: AbortSignal): Promise<Array<{ size: number }>>;
 }

@@ -137,6 +137,22 @@ export interface ImageModel {
   history: HistoryStep[];
   /** File index of each layer, in layer order. */
   indexes: FileEntry[][];
+  /**
+   * The engine's own size of a local image (`image inspect`'s Size, what
+   * `docker images` shows), or the size a snapshot recorded. Archives and
+   * registries have none: see imageSize().
+   */
+  engineSize?: number;
+}
+
+/**
+ * The one size of an image every output shows: the engine's where the image
+ * is in one (or a snapshot recorded it), else the sum of its uncompressed
+ * layers, the best an archive or a registry tells (a little more than an
+ * engine reports for the same image: the layer tars' headers).
+ */
+export function imageSize(m: Pick<ImageModel, 'engineSize' | 'layers'>): number {
+  return m.engineSize ?? m.layers.reduce((n, l) => n + l.size, 0);
 }
 
 /** What a hardlink shares with the file it links to: the content and where it is stored. */

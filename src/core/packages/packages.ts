@@ -15,11 +15,11 @@ import {
 import { readRpmDb } from './rpmdb';
 import { compareVersions } from './versions';
 import { byPath } from '../util/text';
+import { ECOSYSTEMS, type Ecosystem } from './ecosystem';
 
 export type { InstalledPackage } from './formats';
 
-export type Ecosystem = 'dpkg' | 'apk' | 'rpm' | 'python' | 'node';
-export const ECOSYSTEMS: readonly Ecosystem[] = ['dpkg', 'apk', 'rpm', 'python', 'node'];
+export { ECOSYSTEMS, type Ecosystem };
 
 /** The packages one database (or, for python and node, one install tree) says are installed. */
 export interface PackageSource {

@@ -6,7 +6,7 @@ import { REASONS } from '../diff/fileDiff';
 import { CompareError } from '../util/errors';
 import type { Finding } from '../findings/finding';
 import { newLeftovers, type LeftoverComparison } from '../findings/leftovers';
-import type { ImageModel, LayerInfo } from '../image/model';
+import { imageSize, type ImageModel, type LayerInfo } from '../image/model';
 import type { PackageComparison } from '../packages/packages';
 import { octal } from '../util/text';
 import { humanSize, parseSize } from '../util/units';
@@ -36,7 +36,11 @@ export interface DiffReport {
 export type ReportPackages = PackageComparison;
 export type ReportLeftovers = LeftoverComparison;
 
-/** An image as the report names it: the model's identity, its platform, layer count and size. */
+/**
+ * An image as the report names it: the model's identity, its platform, layer
+ * count and size (imageSize: the engine's Size for a local image, what
+ * `docker images` shows; the sum of the uncompressed layers otherwise).
+ */
 export interface ImageSummary extends Pick<ImageModel, 'ref' | 'name' | 'id' | 'source'> {
   platform: string;
   layers: number;
@@ -79,7 +83,7 @@ export interface ReportFile extends Omit<FileChange, 'a' | 'b'> {
 
 function imageSummary(m: ImageModel): ImageSummary {
   const platform = [m.config.os, m.config.architecture, m.config.variant].filter(Boolean).join('/');
-  return { ref: m.ref, name: m.name, id: m.id, source: m.source, platform, layers: m.layers.length, size: m.layers.reduce((n, l) => n + l.size, 0) };
+  return { ref: m.ref, name: m.name, id: m.id, source: m.source, platform, layers: m.layers.length, size: imageSize(m) };
 }
 
 /** The one mapping of a layer to the JSON documents (the snapshot adds the history comment). */

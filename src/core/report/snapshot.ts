@@ -18,7 +18,7 @@ import { CompareError } from '../util/errors';
 import { FileTree } from '../layers/fileTree';
 import { historySteps } from '../image/history';
 import type { Leftover } from '../findings/leftovers';
-import type { Builder, EntryType, FileEntry, ImageConfig, ImageModel, LayerInfo, LineEndings } from '../image/model';
+import { imageSize, type Builder, type EntryType, type FileEntry, type ImageConfig, type ImageModel, type LayerInfo, type LineEndings } from '../image/model';
 import { ECOSYSTEMS, type PackageSet } from '../packages/packages';
 import { layerJson, type ReportLayerSide } from './report';
 import { inertJsonText } from '../util/inert';
@@ -45,7 +45,7 @@ export interface Snapshot {
   snapshotVersion: typeof SNAPSHOT_VERSION;
   image: Pick<ImageModel, 'ref' | 'name' | 'id' | 'source' | 'repoTags' | 'repoDigest'> & {
     platform: string;
-    /** Sum of the uncompressed layer sizes, as the diff report's `size`. */
+    /** The image's size as the diff report's `size` (imageSize: the engine's, else the sum of the layers). */
     size: number;
   };
   config: ImageConfig;
@@ -103,7 +103,7 @@ export function snapshotOf(image: ImageModel, extras: { packages?: PackageSet; l
     source: image.source,
     repoTags: image.repoTags,
     platform: [image.config.os, image.config.architecture, image.config.variant].filter(Boolean).join('/'),
-    size: image.layers.reduce((n, l) => n + l.size, 0),
+    size: imageSize(image),
   };
   if (image.repoDigest) image_.repoDigest = image.repoDigest;
   return {
@@ -144,6 +144,8 @@ export function modelFromSnapshot(s: Snapshot, file?: string): ImageModel {
     layers,
     history: historySteps(s.config, layers.length),
     indexes,
+    // The size the snapshot recorded is the image's, whatever the layers add up to.
+    engineSize: s.image.size,
   };
   if (s.image.repoDigest) model.repoDigest = s.image.repoDigest;
   return model;

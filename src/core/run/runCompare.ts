@@ -630,10 +630,21 @@ function markerFindings(f: Findings, markers: { onlyA: string[]; onlyB: string[]
       severity: 'warning',
       side,
       title: `Only ${NAME(side)}'s log mentions ${list(only, 6)}`,
-      detail: `${NAME(side)}'s startup log names ${list(only, 6)} (module tags like [fcgid:info], versions like mod_fcgid/2.3.9) and ${NAME(otherSide(side))}'s never does: ${NAME(otherSide(side))} most likely did not load ${only.length === 1 ? 'it' : 'them'}.`,
+      detail: `${NAME(side)}'s startup log names ${list(only, 6)}${markerWhere(only)} and ${NAME(otherSide(side))}'s never does: ${NAME(otherSide(side))} most likely did not load ${only.length === 1 ? 'it' : 'them'}.`,
       evidence: { logRows: evidence.slice(0, MAX_EVIDENCE_ROWS) },
     });
   }
+}
+
+/**
+ * Where a log names what it loaded, in the log's own terms: Apache's module
+ * tags are shown as the server writes them ([fcgid:…]); a name/version token
+ * (nginx/1.25.3, mod_fcgid/2.3.9) needs no explanation.
+ */
+function markerWhere(markers: readonly string[]): string {
+  const tags = markers.filter((m) => !m.includes('/'));
+  if (!tags.length) return '';
+  return ` (in ${tags.slice(0, 2).map((t) => `[${t}:…]`).join(', ')} log lines)`;
 }
 
 function probeFindings(f: Findings, probes: readonly ProbeComparison[], modules: readonly ModuleDiff[]): void {

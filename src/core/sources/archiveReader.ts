@@ -24,6 +24,8 @@ export interface ReadOptions {
   needBytes?: ReadonlySet<string>;
   /** Bytes of the archive read so far. */
   onProgress?: (bytes: number) => void;
+  /** Told each time a layer has been read (or skipped, its index already cached). */
+  onLayer?: () => void;
   /**
    * The archive is the daemon's own export: take each layer's diffID from the
    * image config instead of hashing every layer again (a file from elsewhere
@@ -125,23 +127,10 @@ export async function readArchiveStream(input: Readable, opts: ReadOptions): Pro
     const kind = sniff(head.chunk);
     const digest = /^blobs\/sha256\/([a-f0-9]{64})$/.exec(path)?.[1];
     if (path.endsWith('layer.tar') || kind === 'gzip' || kind === 'zstd' || kind === 'tar') {
-      if (await alreadyIndexed(digest && `sha256:${digest}`, opts)) return drainRest(head.rest);
-      const writer = opts.cache.layers.createWriter();
       try {
-        const layer = await processLayer(head.rest, { where: `${where}: ${path}`, writer, signal: opts.signal, diffIdLater: opts.trustDiffIds });
-        if (opts.trustDiffIds) {
-          pending.set(path, { layer, writer });
-          return;
-        }
-        await remember(opts.cache, layer);
-        byPath.set(path, layer);
-      } catch (e) {
-        // A blob that merely looked like a tar is not an error until a manifest names it as a layer.
-        if (e instanceof CompareError && e.reason === 'badArchive' && !path.endsWith('layer.tar') && kind !== 'gzip' && kind !== 'zstd') {
-          unreadable.set(path, e.message);
-          return;
-        }
-        throw e;
+        await onLayerEntry(path, kind, head.rest, digest);
+      } finally {
+        opts.onLayer?.();
       }
       return;
     }
@@ -150,6 +139,28 @@ export async function readArchiveStream(input: Readable, opts: ReadOptions): Pro
       return drainRest(head.rest);
     }
     small.set(path, await collect(head.rest));
+  }
+
+  /** A layer (layer.tar, or a blob that sniffs as one): indexed as it streams past, unless its index is cached. */
+  async function onLayerEntry(path: string, kind: ReturnType<typeof sniff>, rest: Readable, digest: string | undefined): Promise<void> {
+    if (await alreadyIndexed(digest && `sha256:${digest}`, opts)) return drainRest(rest);
+    const writer = opts.cache.layers.createWriter();
+    try {
+      const layer = await processLayer(rest, { where: `${where}: ${path}`, writer, signal: opts.signal, diffIdLater: opts.trustDiffIds });
+      if (opts.trustDiffIds) {
+        pending.set(path, { layer, writer });
+        return;
+      }
+      await remember(opts.cache, layer);
+      byPath.set(path, layer);
+    } catch (e) {
+      // A blob that merely looked like a tar is not an error until a manifest names it as a layer.
+      if (e instanceof CompareError && e.reason === 'badArchive' && !path.endsWith('layer.tar') && kind !== 'gzip' && kind !== 'zstd') {
+        unreadable.set(path, e.message);
+        return;
+      }
+      throw e;
+    }
   }
 
   const counter = readAhead((n) => {

@@ -10,6 +10,7 @@ import { historySteps } from '../image/history';
 import { hostPlatform, selectImage, type LayoutImage, type Platform } from '../image/layout';
 import type { FileEntry, ImageConfig, ImageModel, LayerInfo, SourceKind } from '../image/model';
 import { parseImageReference, type ImageRef } from '../image/reference';
+import { humanSize } from '../util/units';
 import { readRegistryImage, RegistryClient, type RegistryOptions } from '../registry/client';
 import { Transport } from '../registry/transport';
 
@@ -18,6 +19,49 @@ export interface LoadProgress {
   message: string;
   bytes?: number;
   totalBytes?: number;
+  /** The total is what the engine says the layers hold; the stream carries a little more (tar headers). */
+  approximate?: boolean;
+  /** Layers read so far, of how many. */
+  layers?: { done: number; total: number };
+}
+
+/** A progress as one line, for the CLI's status line and the extension's notification alike. */
+export function progressText(p: LoadProgress): string {
+  const parts: string[] = [];
+  if (p.layers) parts.push(`layer ${Math.min(p.layers.done + 1, p.layers.total)} of ${p.layers.total}`);
+  if (p.bytes !== undefined) {
+    const total = p.totalBytes ? ` of ${p.approximate ? 'about ' : ''}${humanSize(p.totalBytes)}` : '';
+    parts.push(`${humanSize(p.totalBytes ? Math.min(p.bytes, p.totalBytes) : p.bytes)}${total}`);
+  }
+  return parts.length ? `${p.message} (${parts.join(', ')})` : p.message;
+}
+
+/** How far a progress is, 0 to 100, when it has a total; an approximate total stops short of 100 until the end. */
+export function progressPercent(p: LoadProgress): number | undefined {
+  if (!p.totalBytes || p.bytes === undefined) return undefined;
+  return Math.min(p.approximate ? 99 : 100, (100 * p.bytes) / p.totalBytes);
+}
+
+/**
+ * What an export of these images will send, from the engine's history
+ * (each step's size, oldest first): the layers' sizes by diffID, each
+ * layer counted once however many of the images share it. Undefined when
+ * the history cannot be matched to the layers (then there is no total).
+ */
+export function expectedExport(images: ReadonlyArray<{ diffIds: readonly string[]; history?: ReadonlyArray<{ size: number }>; size?: number }>): { bytes?: number; layers: number } {
+  const layers = new Set(images.flatMap((i) => i.diffIds)).size;
+  const sizes = new Map<string, number>();
+  let aligned = true;
+  for (const img of images) {
+    // The steps that wrote something are the layers, in order, when there are as many (a layer of 0 bytes would break the count).
+    const written = (img.history ?? []).map((h) => h.size).filter((n) => n > 0);
+    if (!img.history || written.length !== img.diffIds.length) aligned = false;
+    else img.diffIds.forEach((d, i) => sizes.set(d, written[i]));
+  }
+  if (aligned) return { bytes: [...sizes.values()].reduce((n, x) => n + x, 0), layers };
+  // Else the images' own sizes: exact for one image, more than the export for two that share layers.
+  const total = images.reduce<number | undefined>((n, i) => (n === undefined || i.size === undefined ? undefined : n + i.size), 0);
+  return { ...(total ? { bytes: total } : {}), layers };
 }
 
 export interface LoadOptions {
@@ -79,7 +123,15 @@ export async function loadImages(refs: readonly string[], options: LoadOptions):
     if (toExport.length) {
       // Export by id: a tag may move between inspect and export; the id cannot.
       const ids = [...new Set(toExport.map((k) => inspected[k].id))];
-      opts.onProgress?.({ message: `Exporting ${toExport.map((k) => refs[daemonIdx[k]]).join(' and ')} from ${daemon.endpoint}` });
+      const exported = ids.map((id) => inspected.find((x) => x.id === id)!);
+      // How much will come, before the engine sends the first byte (it prepares the whole export first).
+      const histories = daemon.history ? await Promise.all(exported.map((x) => daemon.history!(x.id, opts.signal).catch(() => undefined))) : [];
+      const expected = expectedExport(exported.map((x, i) => ({ diffIds: x.diffIds, ...(histories[i] ? { history: histories[i] } : {}), ...(x.size !== undefined ? { size: x.size } : {}) })));
+      const message = `Exporting ${toExport.map((k) => refs[daemonIdx[k]]).join(' and ')} from ${daemon.endpoint}`;
+      const layers = { done: 0, total: expected.layers };
+      let bytesRead = 0;
+      const tell = () => opts.onProgress?.({ message, bytes: bytesRead, layers: { ...layers }, ...(expected.bytes ? { totalBytes: expected.bytes, approximate: true } : {}) });
+      tell();
       const stream = await daemon.export(ids, opts.signal);
       const where = `the export from ${daemon.endpoint}`;
       const contents = await readArchiveStream(stream, {
@@ -89,14 +141,21 @@ export async function loadImages(refs: readonly string[], options: LoadOptions):
         cache: opts.cache,
         signal: opts.signal,
         needBytes: opts.needBytes ? new Set(toExport.flatMap((k) => inspected[k].diffIds)) : undefined,
-        onProgress: (bytes) => opts.onProgress?.({ message: `Reading the export from ${daemon.endpoint}`, bytes }),
+        onProgress: (bytes) => {
+          bytesRead = bytes;
+          tell();
+        },
+        onLayer: () => {
+          layers.done++;
+          tell();
+        },
       });
       for (const k of toExport) {
         const i = daemonIdx[k];
         const image = contents.images.find((img) => img.id === inspected[k].id);
         if (!image) throw new CompareError('daemon', `${where} does not contain ${refs[i]} (${inspected[k].id.slice(0, 19)})`);
         await opts.cache.writeConfig(image.id, image.configBytes);
-        out[i] = await toModel(parsed[i], 'daemon', refs[i], inspected[k].repoTags, image, contents, opts);
+        out[i] = await toModel(parsed[i], 'daemon', refs[i], inspected[k].repoTags, image, contents, opts, inspected[k].size);
         opts.onSource?.({ ref: refs[i], action: 'export' });
       }
     }
@@ -182,7 +241,7 @@ async function fromCache(r: ImageRef, info: DaemonImage, opts: LoadOptions): Pro
   if (found.some((x) => !x)) return undefined;
   const indexes = found.map((x) => x!.entries);
   const sizes = found.map((x) => x!.size);
-  return buildModel({ ref: r.raw, name: r.kind === 'daemon' ? r.name : r.raw, id: info.id, source: 'daemon', repoTags: info.repoTags, config, diffIds: info.diffIds, indexes, sizes });
+  return buildModel({ ref: r.raw, name: r.kind === 'daemon' ? r.name : r.raw, id: info.id, source: 'daemon', repoTags: info.repoTags, config, diffIds: info.diffIds, indexes, sizes, engineSize: info.size });
 }
 
 async function toModel(
@@ -193,6 +252,7 @@ async function toModel(
   image: LayoutImage,
   contents: ArchiveContents,
   opts: LoadOptions,
+  engineSize?: number,
 ): Promise<ImageModel> {
   const indexes: FileEntry[][] = [];
   const sizes: number[] = [];
@@ -213,6 +273,7 @@ async function toModel(
     diffIds: image.diffIds,
     indexes,
     sizes,
+    engineSize,
     blobs: image.layers.map((l, i) => {
       const fresh = contents.indexed.get(image.diffIds[i]);
       return { digest: l.digest ?? (fresh && fresh.compression !== 'none' ? fresh.digest : undefined), mediaType: l.mediaType, compressedSize: l.size ?? fresh?.compressedSize };
@@ -230,6 +291,8 @@ interface ModelParts {
   diffIds: string[];
   indexes: FileEntry[][];
   sizes: number[];
+  /** `image inspect`'s Size, for an image of the engine. */
+  engineSize?: number;
   blobs?: Array<{ digest?: string; mediaType?: string; compressedSize?: number }>;
 }
 
@@ -254,5 +317,7 @@ function buildModel(p: ModelParts): ImageModel {
     if (h?.comment) layer.comment = h.comment;
     return layer;
   });
-  return { ref: p.ref, name: p.name, id: p.id, source: p.source, repoTags: p.repoTags, config: p.config, layers, history, indexes: p.indexes };
+  const model: ImageModel = { ref: p.ref, name: p.name, id: p.id, source: p.source, repoTags: p.repoTags, config: p.config, layers, history, indexes: p.indexes };
+  if (p.engineSize !== undefined) model.engineSize = p.engineSize;
+  return model;
 }

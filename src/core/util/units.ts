@@ -1,16 +1,21 @@
 import { CompareError } from './errors';
 
-/** 1536 → "1.5 KB": binary units, as docker and du print them. */
+/**
+ * 455300672 → "455 MB": decimal units and three significant digits, as
+ * `docker images` prints sizes (go-units HumanSizeWithPrecision), so that a
+ * size shown here is the number the engine shows.
+ */
 export function humanSize(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KB', 'MB', 'GB', 'TB'];
-  let v = n / 1024;
+  if (n < 1000) return `${n} B`;
+  const units = ['kB', 'MB', 'GB', 'TB', 'PB'];
+  let v = n / 1000;
   let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
+  // Rounded to three digits, 999.96 kB reads 1000 kB: go one unit up instead.
+  while (Number(v.toPrecision(3)) >= 1000 && u < units.length - 1) {
+    v /= 1000;
     u++;
   }
-  return `${v < 10 ? v.toFixed(1) : Math.round(v)} ${units[u]}`;
+  return `${Number(v.toPrecision(3))} ${units[u]}`;
 }
 
 /** "500M", "10G", "1.5 GiB", "0" → bytes; `what` names the setting or flag in the error. */

@@ -25,6 +25,8 @@ export async function runCompare(s: Services, a: string, b: string): Promise<Cur
     const result = await s.session.compare(a, b);
     s.images.addOpened(result.comparison.a);
     s.images.addOpened(result.comparison.b);
+    // The Comparison view shows only once there is a comparison: make sure it is there before focusing it.
+    await vscode.commands.executeCommand('setContext', 'containerCompare.hasComparison', true);
     await vscode.commands.executeCommand('containerCompare.comparison.focus');
     return result;
   } catch (e) {

@@ -5,12 +5,11 @@ import { ImageUri } from '../fs/imageUri';
 import type { Command, Services } from '../services';
 import type { ComparisonNode } from '../views/comparisonTree';
 import type { ImagesNode } from '../views/imagesTree';
-import { basename } from '../views/labels';
+import { basename, capitalise } from '../views/labels';
+import { viewFiles } from '../views/rowFiles';
+import { openMany } from './openEvidence';
 import { two } from '../../core/util/text';
 import { inert } from '../../core/util/inert';
-
-/** The multi-file diff editor gets slow beyond this many files; the rest stay one click away in the tree. */
-const MAX_MULTI = 300;
 
 /**
  * Open Changes: VS Code's own diff editor. On a changed file, A vs B (merged
@@ -41,27 +40,14 @@ export const openChanges: Command = {
       const x = sides(n.file, n.scope);
       return vscode.commands.executeCommand('vscode.diff', x.left, x.right, x.title, { preview: true });
     }
-    let files: ReportFile[];
-    let scope: ChangeScope;
-    let title: string;
     if (n.kind === 'row') {
-      files = n.row.files ?? [];
-      scope = { kind: 'row', row: n.row.index };
-      title = `Layer ${two(n.row.index)}: ${names[0]} ↔ ${names[1]}`;
-    } else if (n.kind === 'group') {
-      files = n.files;
-      scope = n.scope;
-      title = `${n.title}: ${names[0]} ↔ ${names[1]}${n.scope.kind === 'row' ? `, layer ${two(n.scope.row)}` : ''}`;
-    } else return;
-    if (!files.length) return;
-    if (files.length > MAX_MULTI) {
-      void vscode.window.showInformationMessage(`Showing the first ${MAX_MULTI} of ${files.length} changed files; the Comparison view lists them all.`);
+      const files = viewFiles(n.row.files ?? []);
+      if (files.length) await openMany(s, cur, files, { kind: 'row', row: n.row.index });
+      return;
     }
-    const resources = files.slice(0, MAX_MULTI).map((f) => {
-      const x = sides(f, scope);
-      return [x.present.uri.toUri(), x.left, x.right];
-    });
-    return vscode.commands.executeCommand('vscode.changes', inert(title), resources);
+    if (n.kind === 'group' && n.files.length) {
+      await openMany(s, cur, n.files, n.scope, `${capitalise(n.title)}: ${names[0]} ↔ ${names[1]}${n.scope.kind === 'row' ? `, layer ${two(n.scope.row)}` : ''}`);
+    }
   },
 };
 

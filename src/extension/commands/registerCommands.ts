@@ -6,15 +6,20 @@ import { compareImages } from './compareImages';
 import { compareWithSelected } from './compareWithSelected';
 import { copyPath } from './copyPath';
 import { exportReport } from './exportReport';
+import { goToImage } from './goToImage';
+import { ignoreFinding, ignoreFindingForPath } from './ignoreFinding';
+import { nextFinding, previousFinding } from './nextFinding';
 import { openChanges } from './openChanges';
 import { openEvidence } from './openEvidence';
 import { openFile } from './openFile';
+import { openReport } from './openReport';
 import { refresh } from './refresh';
 import { removeRemoteRepository } from './removeRemoteRepository';
 import { revealInImages } from './revealInImages';
 import { runSideBySide } from './runSideBySide';
 import { selectForCompare } from './selectForCompare';
 import { showLog } from './showLog';
+import { stopRun } from './stopRun';
 import { swapSides } from './swapSides';
 
 /** Every command of package.json's contributes.commands, registered from this one list. */
@@ -35,6 +40,13 @@ export const COMMANDS: readonly Command[] = [
   exportReport,
   closeComparison,
   showLog,
+  openReport,
+  nextFinding,
+  previousFinding,
+  stopRun,
+  ignoreFinding,
+  ignoreFindingForPath,
+  goToImage,
 ];
 
 export function registerCommands(s: Services): vscode.Disposable[] {

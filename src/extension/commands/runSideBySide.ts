@@ -4,6 +4,7 @@ import { parseReference } from '../../core/image/reference';
 import type { Command } from '../services';
 import type { ImagesNode } from '../views/imagesTree';
 import { RunPanel } from '../webviews/runPanel';
+import { runCompare } from './compareImages';
 import { pickImage } from './imagePicker';
 
 /**
@@ -11,6 +12,8 @@ import { pickImage } from './imagePicker';
  * probes and an HTTP request compared, in a panel. Takes two references, an
  * image of the Images view (with the one selected for compare), the current
  * comparison's images, or asks. Running containers needs a trusted workspace.
+ * A run belongs to the comparison of its two images: when another pair is
+ * on screen, the two are compared first.
  */
 export const runSideBySide: Command = {
   id: 'containerCompare.runSideBySide',
@@ -41,6 +44,14 @@ export const runSideBySide: Command = {
       void vscode.window.showErrorMessage(`Run Side by Side starts containers, so both images must be in the Docker engine; ${elsewhere} is ${kind === 'registry' ? 'in a registry (docker pull it first)' : 'an archive or OCI layout (docker load it first)'}.`);
       return undefined;
     }
+    // A run belongs to a comparison (its findings join the comparison's, its panel closes with it): compare first.
+    const cur = s.session.current;
+    const same = cur && ((cur.refs[0] === refs[0] && cur.refs[1] === refs[1]) || (cur.refs[0] === refs[1] && cur.refs[1] === refs[0]));
+    if (!same) {
+      const compared = await runCompare(s, refs[0], refs[1]);
+      if (!compared) return undefined;
+      images = [compared.comparison.a, compared.comparison.b];
+    } else if (!images && cur.refs[0] === refs[0]) images = [cur.comparison.a, cur.comparison.b];
     return RunPanel.show(s, refs, images);
   },
 };

@@ -8,8 +8,8 @@ import { humanSize } from '../../core/util/units';
 import { changeSides, type ChangeScope } from '../changeSides';
 import type { ComparisonSession, CurrentComparison } from '../comparisonSession';
 import type { ChangeDecorations, ChangeMark } from './decorations';
-import { evidenceItem, evidenceNodes, findingItem, findingNodes, type EvidenceNode, type FindingNode } from './findingsTree';
-import { basename, capitalise, layerTitle } from './labels';
+import { basename, capitalise, configFieldName, configValue, displayNames, layerStatus, layerTitle, pairTitle, sizeNote, summaryLine } from './labels';
+import { viewFiles } from './rowFiles';
 import { compareStrings, shortId, two } from '../../core/util/text';
 import { inertItem } from './inertItem';
 
@@ -21,7 +21,7 @@ export interface SideNode {
 export interface SectionNode {
   kind: 'section';
   id: string;
-  section: 'findings' | 'layers' | 'files' | 'packages' | 'leftovers' | 'config' | 'history';
+  section: 'layers' | 'files' | 'packages' | 'leftovers' | 'config';
 }
 /** One ecosystem's package changes (dpkg, apk, rpm, python, node). */
 export interface EcosystemNode {
@@ -71,7 +71,7 @@ export interface ConfigNode {
   change: ConfigChange;
 }
 
-export type ComparisonNode = SideNode | SectionNode | SharedNode | RowNode | GroupNode | FileNode | ConfigNode | EcosystemNode | PackageNode | LeftoverNode | FindingNode | EvidenceNode;
+export type ComparisonNode = SideNode | SectionNode | SharedNode | RowNode | GroupNode | FileNode | ConfigNode | EcosystemNode | PackageNode | LeftoverNode;
 
 const GROUP_ICONS: Record<string, string> = {
   lineEndings: 'whitespace',
@@ -86,18 +86,20 @@ const GROUP_ICONS: Record<string, string> = {
   removed: 'diff-removed',
 };
 
-const STATUS: Record<ReportLayer['status'], { icon: string; color: string; label: string }> = {
-  identical: { icon: 'pass', color: 'testing.iconPassed', label: 'identical' },
-  sameContent: { icon: 'history', color: 'descriptionForeground', label: 'same content, other timestamps' },
-  different: { icon: 'diff-modified', color: 'gitDecoration.modifiedResourceForeground', label: 'different' },
-  onlyA: { icon: 'diff-removed', color: 'gitDecoration.deletedResourceForeground', label: 'only in A' },
-  onlyB: { icon: 'diff-added', color: 'gitDecoration.addedResourceForeground', label: 'only in B' },
+const STATUS: Record<ReportLayer['status'], { icon: string; color: string }> = {
+  identical: { icon: 'pass', color: 'testing.iconPassed' },
+  sameContent: { icon: 'history', color: 'descriptionForeground' },
+  different: { icon: 'diff-modified', color: 'gitDecoration.modifiedResourceForeground' },
+  onlyA: { icon: 'diff-removed', color: 'gitDecoration.deletedResourceForeground' },
+  onlyB: { icon: 'diff-added', color: 'gitDecoration.addedResourceForeground' },
 };
 
 /**
- * The Comparison view: the two images, their aligned layers (shared runs
- * collapsed, differing pairs with what differs in them), the changed files of
- * the merged filesystems grouped by reason, and the config differences.
+ * The Comparison view: navigation through a comparison. The two images,
+ * their aligned layers (shared runs collapsed, differing pairs with what
+ * differs in them), the changed files of the merged filesystems grouped by
+ * reason, packages, what should not ship, and the config differences. The
+ * findings are read in the report editor and listed in the Findings view.
  */
 export class ComparisonTreeProvider implements vscode.TreeDataProvider<ComparisonNode> {
   private readonly changed = new vscode.EventEmitter<ComparisonNode | undefined>();
@@ -138,7 +140,9 @@ export class ComparisonTreeProvider implements vscode.TreeDataProvider<Compariso
     const root = this.getChildren().find((n) => n.kind === 'section' && n.section === section);
     if (!root) return;
     let target: ComparisonNode | undefined = root;
-    const kids = this.getChildren(root);
+    let kids = this.getChildren(root);
+    // A layer row may sit inside a collapsed run of shared layers.
+    if (childId && !kids.some((k) => k.id === childId)) kids = kids.flatMap((k) => (k.kind === 'shared' ? this.getChildren(k) : [k]));
     const child = childId ? kids.find((k) => k.id === childId) : kids.find((k) => !pick || pick(k.id));
     if (child) {
       target = child;
@@ -163,7 +167,6 @@ export class ComparisonTreeProvider implements vscode.TreeDataProvider<Compariso
     const r = c.report;
     if (!n) {
       const out: ComparisonNode[] = [
-        ...(r.findings?.length ? [{ kind: 'section', id: 'findings', section: 'findings' } as const] : []),
         { kind: 'side', id: 'side:A', which: 'A' },
         { kind: 'side', id: 'side:B', which: 'B' },
         { kind: 'section', id: 'layers', section: 'layers' },
@@ -171,26 +174,22 @@ export class ComparisonTreeProvider implements vscode.TreeDataProvider<Compariso
       ];
       if (changedEcosystems(r).length) out.push({ kind: 'section', id: 'packages', section: 'packages' });
       if ((r.leftovers?.a.length ?? 0) + (r.leftovers?.b.length ?? 0)) out.push({ kind: 'section', id: 'leftovers', section: 'leftovers' });
-      if (r.config.some((x) => !x.field.startsWith('History['))) out.push({ kind: 'section', id: 'config', section: 'config' });
-      if (r.config.some((x) => x.field.startsWith('History['))) out.push({ kind: 'section', id: 'history', section: 'history' });
+      if (r.config.length) out.push({ kind: 'section', id: 'config', section: 'config' });
       return out;
     }
     switch (n.kind) {
       case 'section':
-        if (n.section === 'findings') return findingNodes(r.findings ?? [], 'findings');
         if (n.section === 'layers') return collapseRows(r.layers);
-        if (n.section === 'files') return groups(r.files, { kind: 'merged' }, 'files');
+        if (n.section === 'files') return groups(viewFiles(r.files), { kind: 'merged' }, 'files');
         if (n.section === 'packages') return changedEcosystems(r).map((ecosystem) => ({ kind: 'ecosystem', id: `packages/${ecosystem.kind}`, ecosystem }));
         if (n.section === 'leftovers') {
           return (['a', 'b'] as const).flatMap((side) => (r.leftovers?.[side] ?? []).map((leftover): ComparisonNode => ({ kind: 'leftover', id: `leftovers/${side}/${leftover.layer}:${leftover.path}`, side, leftover })));
         }
-        return r.config
-          .filter((x) => x.field.startsWith('History[') === (n.section === 'history'))
-          .map((change) => ({ kind: 'config', id: `${n.section}:${change.field}`, change }));
+        return r.config.map((change) => ({ kind: 'config', id: `config:${change.field}`, change }));
       case 'shared':
         return n.rows.map((row) => ({ kind: 'row', id: `row:${row.index}`, row }));
       case 'row': {
-        const files = n.row.files ?? [];
+        const files = viewFiles(n.row.files ?? []);
         const scope: ChangeScope = { kind: 'row', row: n.row.index };
         const g = groups(files, scope, n.id);
         // One group is no grouping: list its files directly.
@@ -204,8 +203,6 @@ export class ComparisonTreeProvider implements vscode.TreeDataProvider<Compariso
         const all = [...e.changed, ...e.removed, ...e.added].sort((x, y) => Number(y.securityRelevant) - Number(x.securityRelevant) || Number(y.direction === 'downgrade') - Number(x.direction === 'downgrade') || compareStrings(x.name, y.name));
         return all.map((change) => ({ kind: 'package', id: `${n.id}/${change.change}:${change.name}:${change.arch ?? ''}`, change }));
       }
-      case 'finding':
-        return evidenceNodes(n);
       default:
         return [];
     }
@@ -221,15 +218,11 @@ export class ComparisonTreeProvider implements vscode.TreeDataProvider<Compariso
         const s = n.which === 'A' ? r.a : r.b;
         item = new vscode.TreeItem(`${n.which}  ${s.name}`, vscode.TreeItemCollapsibleState.None);
         item.description = `${shortId(s.id)} · ${s.layers} layers · ${humanSize(s.size)}${s.platform ? ` · ${s.platform}` : ''}`;
-        item.tooltip = `${n.which}: ${s.ref}\n${s.id}\nfrom ${s.source}`;
+        item.tooltip = `${n.which}: ${s.ref}\n${s.id}\n${humanSize(s.size)}: ${sizeNote(s.source)}`;
         item.iconPath = new vscode.ThemeIcon('package');
         item.contextValue = 'side';
         break;
       }
-      case 'finding':
-        return inertItem(findingItem(n, false));
-      case 'evidence':
-        return inertItem(evidenceItem(n));
       case 'ecosystem': {
         const e = n.ecosystem;
         item = new vscode.TreeItem(ECOSYSTEM_NAMES[e.kind] ?? e.kind, vscode.TreeItemCollapsibleState.Collapsed);
@@ -260,13 +253,9 @@ export class ComparisonTreeProvider implements vscode.TreeDataProvider<Compariso
       }
       case 'section': {
         const s = r.summary;
-        const title = { findings: 'Findings', layers: 'Layers', files: 'Files', packages: 'Packages', leftovers: 'Should not ship', config: 'Config', history: 'History' }[n.section];
-        item = new vscode.TreeItem(title, n.section === 'history' || n.section === 'packages' || n.section === 'leftovers' ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.Expanded);
-        if (n.section === 'findings') {
-          const f = r.findings ?? [];
-          item.description = `${f.length}, most likely first`;
-          item.iconPath = new vscode.ThemeIcon('lightbulb');
-        } else if (n.section === 'packages') {
+        const title = { layers: 'Layers', files: 'Files', packages: 'Packages', leftovers: 'Should not ship', config: 'Config' }[n.section];
+        item = new vscode.TreeItem(title, n.section === 'packages' || n.section === 'leftovers' ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.Expanded);
+        if (n.section === 'packages') {
           const changed = changedEcosystems(r);
           item.description = changed.map((e) => `${ECOSYSTEM_NAMES[e.kind] ?? e.kind} ${e.changed.length + e.added.length + e.removed.length}`).join(', ');
           item.iconPath = new vscode.ThemeIcon('library');
@@ -275,7 +264,7 @@ export class ComparisonTreeProvider implements vscode.TreeDataProvider<Compariso
           item.iconPath = new vscode.ThemeIcon('shield');
         } else if (n.section === 'layers') {
           const differ = s.layers.different + s.layers.onlyA + s.layers.onlyB;
-          item.description = `${s.layers.identical} shared, ${differ} differ`;
+          item.description = [`${s.layers.identical} shared`, s.layers.sameContent && `${s.layers.sameContent} same content, other timestamps`, `${differ} differ`].filter(Boolean).join(', ');
           item.iconPath = new vscode.ThemeIcon('layers');
         } else if (n.section === 'files') {
           item.description = `${s.files.modified} modified, ${s.files.added} added, ${s.files.removed} removed`;
@@ -283,9 +272,9 @@ export class ComparisonTreeProvider implements vscode.TreeDataProvider<Compariso
           if (r.files.length === 0) item.collapsibleState = vscode.TreeItemCollapsibleState.None;
           if (r.ignored.length) item.tooltip = `Ignoring ${r.ignored.join(', ')}`;
         } else {
-          const count = r.config.filter((x) => x.field.startsWith('History[') === (n.section === 'history')).length;
+          const count = r.config.length;
           item.description = `${count} difference${count === 1 ? '' : 's'}`;
-          item.iconPath = new vscode.ThemeIcon(n.section === 'history' ? 'history' : 'settings-gear');
+          item.iconPath = new vscode.ThemeIcon('settings-gear');
         }
         item.contextValue = `section ${n.section}`;
         break;
@@ -307,15 +296,15 @@ export class ComparisonTreeProvider implements vscode.TreeDataProvider<Compariso
       case 'row': {
         const row = n.row;
         const side = row.a ?? row.b!;
-        const files = row.files?.length ?? 0;
+        const files = viewFiles(row.files ?? []).length;
         item = new vscode.TreeItem(`${two(row.index)} · ${layerTitle(side.instruction)}`, files ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
         const st = STATUS[row.status];
         item.iconPath = new vscode.ThemeIcon(st.icon, new vscode.ThemeColor(st.color));
-        if (row.status === 'identical') item.description = `identical · ${humanSize(side.size)}`;
+        if (row.status === 'identical' || row.status === 'sameContent') item.description = `${layerStatus(row, nameA, nameB)} · ${humanSize(side.size)}`;
         else if (row.status === 'different') item.description = `${humanSize(row.a!.size)} → ${humanSize(row.b!.size)} · ${files} file${files === 1 ? '' : 's'} differ${files === 1 ? 's' : ''}`;
-        else item.description = `${st.label} · ${humanSize(side.size)} · ${side.fileCount} files`;
+        else item.description = `${layerStatus(row, nameA, nameB)} · ${humanSize(side.size)} · ${side.fileCount} files`;
         item.tooltip = rowTooltip(row, nameA, nameB);
-        item.contextValue = row.status === 'identical' ? 'layerRow' : 'layerPair';
+        item.contextValue = files ? 'layerPair' : 'layerRow';
         break;
       }
       case 'group': {
@@ -344,10 +333,10 @@ export class ComparisonTreeProvider implements vscode.TreeDataProvider<Compariso
       }
       case 'config': {
         const x = n.change;
-        item = new vscode.TreeItem(x.field, vscode.TreeItemCollapsibleState.None);
-        item.description = `${show(x.a)} → ${show(x.b)}`;
+        item = new vscode.TreeItem(configFieldName(x.field), vscode.TreeItemCollapsibleState.None);
+        item.description = `${configValue(x.a)} → ${configValue(x.b)}`;
         const md = new vscode.MarkdownString(undefined, true);
-        md.appendMarkdown(`**${x.field}**\n\n${nameA}:`);
+        md.appendMarkdown(`**${configFieldName(x.field)}**\n\n${nameA}:`);
         md.appendCodeblock(full(x.a), 'json');
         md.appendMarkdown(`${nameB}:`);
         md.appendCodeblock(full(x.b), 'json');
@@ -369,35 +358,12 @@ export class ComparisonTreeProvider implements vscode.TreeDataProvider<Compariso
       this.view.description = undefined;
       return;
     }
-    const [a, b] = this.names();
-    this.view.description = `${a} ↔ ${b}`;
-    this.view.message = summaryLine(c);
+    this.view.description = pairTitle(c.report.a.name, c.report.b.name);
+    this.view.message = summaryLine(c.report);
   }
 }
 
-/** "4 of 7 layers differ · 42 files differ (11 modified, 31 removed) · 3 config differences". */
-export function summaryLine(c: CurrentComparison): string {
-  const s = c.report.summary;
-  const rows = c.report.layers.length;
-  const differ = s.layers.different + s.layers.onlyA + s.layers.onlyB;
-  const files = s.files.modified + s.files.added + s.files.removed;
-  if (!differ && !files && !s.config) return 'The images are identical.';
-  const parts = [`${differ} of ${rows} layers differ`];
-  const detail = [s.files.modified && `${s.files.modified} modified`, s.files.added && `${s.files.added} added`, s.files.removed && `${s.files.removed} removed`].filter(Boolean);
-  parts.push(`${files} file${files === 1 ? '' : 's'} differ${files === 1 ? 's' : ''}${detail.length ? ` (${detail.join(', ')})` : ''}`);
-  if (s.config) parts.push(`${s.config} config difference${s.config === 1 ? '' : 's'}`);
-  return parts.join(' · ');
-}
 
-export function displayNames(a: string, b: string): [string, string] {
-  const split = (n: string) => {
-    const i = n.lastIndexOf(':');
-    return i > n.lastIndexOf('/') ? [n.slice(0, i), n.slice(i + 1)] : [n, ''];
-  };
-  const [ra, ta] = split(a);
-  const [rb, tb] = split(b);
-  return ra === rb && ta && tb && ta !== tb ? [ta, tb] : a === b ? [`A: ${a}`, `B: ${b}`] : [a, b];
-}
 
 const ECOSYSTEM_NAMES: Record<string, string> = { dpkg: 'Debian packages (dpkg)', apk: 'Alpine packages (apk)', rpm: 'RPM packages', python: 'Python packages', node: 'Node packages' };
 
@@ -442,14 +408,9 @@ function rowTooltip(row: ReportLayer, nameA: string, nameB: string): vscode.Mark
 function fileTooltip(f: ReportFile, nameA: string, nameB: string): string {
   const side = (n: string, s: ReportFile['a']) =>
     s ? `${n}: ${s.type}, mode ${s.mode}, owner ${s.uid}:${s.gid}, ${s.size} bytes${s.lineEndings && s.lineEndings !== 'none' ? `, ${s.lineEndings.toUpperCase()}` : ''}${s.linkTarget !== undefined ? ` → ${s.linkTarget}` : ''} (layer ${two(s.layer)})` : `${n}: absent`;
-  return [f.path, side(nameA, f.a), side(nameB, f.b), f.reasons.length ? `Differs in: ${f.reasons.join(', ')}` : ''].filter(Boolean).join('\n');
+  return [f.path, side(nameA, f.a), side(nameB, f.b), f.change === 'modified' ? `Differs: ${describeChange(f)}` : ''].filter(Boolean).join('\n');
 }
 
-function show(v: unknown): string {
-  if (v === null || v === undefined) return '(none)';
-  const s = typeof v === 'string' ? v : JSON.stringify(v);
-  return s.length > 60 ? s.slice(0, 59) + '…' : s;
-}
 
 function full(v: unknown): string {
   return v === null || v === undefined ? '(none)' : JSON.stringify(v, null, 2);

@@ -5,11 +5,13 @@ import type { ImageModel } from '../../core/image/model';
 import type { CapturedLine, RunEvent, RunReport, Side } from '../../core/run/runModel';
 import type { HostMessage, LiveSide, PanelMessage, RunPhase } from '../../protocol/runPanel';
 import { RUN_PANEL_VIEW_TYPE } from '../../protocol/runPanel';
+import { swapRun } from '../comparisonSession';
 import { reportError } from '../notify';
 import type { Services } from '../services';
 import { runPair } from '../../docker/runPair';
 import { RunOwnership } from '../../docker/run/ownership';
 import { runOptionsFromSettings } from '../settings';
+import { pairTitle } from '../views/labels';
 
 /** Captured lines are sent in batches: a chatty container must not flood the message channel. */
 const BATCH_MS = 100;
@@ -22,9 +24,16 @@ const DISPOSE_WAIT_MS = 15_000;
  * Closing the panel, Stop, a failure and deactivation all stop and remove
  * the containers; only the webview's own state (filters, scroll) lives in
  * the page, the rest is sent again when the page comes back.
+ *
+ * One panel per comparison: running the same pair again reuses its panel,
+ * Swap Sides swaps it, and a comparison of another pair (or closing the
+ * comparison) closes it, so no tab is left that no longer matches.
  */
 export class RunPanel implements vscode.Disposable {
   private static readonly open = new Set<RunPanel>();
+  private static readonly stateChanged = new vscode.EventEmitter<RunPanel>();
+  /** A panel's run started, produced its report, stopped or closed. */
+  static readonly onDidChangeState = RunPanel.stateChanged.event;
   private phase: RunPhase = 'loading';
   private message = '';
   private error: string | undefined;
@@ -37,8 +46,19 @@ export class RunPanel implements vscode.Disposable {
   private flushTimer: NodeJS.Timeout | undefined;
   private disposed = false;
 
+  /**
+   * The panel of this pair: the open one (brought forward; run again if
+   * its run ended), or a new one that starts running.
+   */
   static show(s: Services, refs: [string, string], images?: [ImageModel, ImageModel]): RunPanel {
-    const panel = vscode.window.createWebviewPanel(RUN_PANEL_VIEW_TYPE, `Run: ${shortName(refs[0])} ↔ ${shortName(refs[1])}`, vscode.ViewColumn.Active, {
+    const existing = RunPanel.forPair(refs);
+    if (existing) {
+      if (existing.refs[0] !== refs[0]) existing.swap();
+      existing.panel.reveal();
+      if (existing.phase === 'stopped' || existing.phase === 'failed') void existing.start(images);
+      return existing;
+    }
+    const panel = vscode.window.createWebviewPanel(RUN_PANEL_VIEW_TYPE, runTitle(refs), vscode.ViewColumn.Active, {
       enableScripts: true,
       localResourceRoots: [vscode.Uri.joinPath(s.context.extensionUri, 'dist', 'webview'), vscode.Uri.joinPath(s.context.extensionUri, 'media')],
     });
@@ -58,9 +78,57 @@ export class RunPanel implements vscode.Disposable {
     return [...RunPanel.open];
   }
 
+  /** The panel of a pair, whichever side is A. */
+  static forPair(refs: readonly [string, string]): RunPanel | undefined {
+    return [...RunPanel.open].find((p) => (p.refs[0] === refs[0] && p.refs[1] === refs[1]) || (p.refs[0] === refs[1] && p.refs[1] === refs[0]));
+  }
+
+  /**
+   * Keeps the panels in step with the comparison: Swap Sides swaps the
+   * pair's panel, and a comparison of another pair, or none, closes the
+   * panels of other pairs (stopping their containers).
+   */
+  static follow(s: Services): vscode.Disposable {
+    return vscode.Disposable.from(
+      // Stop Run (its keybinding, the Comparison view's menu) is there while a run may have containers up.
+      RunPanel.onDidChangeState(() => void vscode.commands.executeCommand('setContext', 'containerCompare.runActive', [...RunPanel.open].some((p) => p.active))),
+      s.session.onDidSwap(({ from }) => {
+        const p = RunPanel.forPair(from);
+        if (p && p.refs[0] === from[0]) p.swap();
+      }),
+      s.session.onDidChange((c) => {
+        for (const p of [...RunPanel.open]) {
+          if (!c || !RunPanel.samePair(p.refs, c.refs)) {
+            s.log.info(`Closing the run of ${p.refs[0]} ↔ ${p.refs[1]}: the comparison on screen is ${c ? `${c.refs[0]} ↔ ${c.refs[1]}` : 'closed'}`);
+            p.dispose();
+          }
+        }
+      }),
+    );
+  }
+
+  private static samePair(x: readonly [string, string], y: readonly [string, string]): boolean {
+    return (x[0] === y[0] && x[1] === y[1]) || (x[0] === y[1] && x[1] === y[0]);
+  }
+
+  /** Where the run is, in three words: starting or capturing, up (report shown, containers running), or over. */
+  phaseKind(): 'running' | 'up' | 'done' {
+    return this.phase === 'up' ? 'up' : this.phase === 'stopped' || this.phase === 'failed' || this.phase === 'done' ? 'done' : 'running';
+  }
+
+  /** The run's report, once there is one. */
+  currentReport(): RunReport | undefined {
+    return this.report;
+  }
+
+  /** Whether the containers may still be up (so Stop has something to do). */
+  get active(): boolean {
+    return this.phaseKind() !== 'done';
+  }
+
   private constructor(
     private readonly s: Services,
-    readonly refs: [string, string],
+    public refs: [string, string],
     readonly panel: vscode.WebviewPanel,
   ) {
     this.live = { a: { ref: refs[0], lines: [] }, b: { ref: refs[1], lines: [] } };
@@ -71,8 +139,22 @@ export class RunPanel implements vscode.Disposable {
     panel.onDidDispose(() => {
       this.disposed = true;
       RunPanel.open.delete(this);
-      void this.stop();
+      void this.stop().then(() => RunPanel.stateChanged.fire(this));
     });
+  }
+
+  /**
+   * B becomes A: the refs, what was captured and the report (its two sides
+   * compared the other way round), as Swap Sides does to the comparison.
+   * The containers keep running as they are.
+   */
+  swap(): void {
+    this.refs = [this.refs[1], this.refs[0]];
+    this.live = { a: this.live.b, b: this.live.a };
+    if (this.report) this.report = swapRun(this.report);
+    this.panel.title = runTitle(this.refs);
+    this.post(this.snapshot());
+    RunPanel.stateChanged.fire(this);
   }
 
   /** Resolves with the report once the startup window, probes and request are done (undefined if the run failed or stopped first). */
@@ -94,6 +176,7 @@ export class RunPanel implements vscode.Disposable {
     this.live = { a: { ref: this.refs[0], lines: [] }, b: { ref: this.refs[1], lines: [] } };
     this.setPhase('loading', `Loading ${this.refs[0]} and ${this.refs[1]}…`);
     this.post(this.snapshot());
+    RunPanel.stateChanged.fire(this);
     let reportIs: (r: RunReport | undefined) => void = () => undefined;
     this.reportReady = new Promise((r) => (reportIs = r));
     this.running = this.run(controller.signal, reportIs, images);
@@ -118,16 +201,21 @@ export class RunPanel implements vscode.Disposable {
   }
 
   private async run(signal: AbortSignal, reportIs: (r: RunReport) => void, given?: [ImageModel, ImageModel]): Promise<RunReport | undefined> {
+    // The pair as this run started it: Swap Sides may turn the panel round while it runs.
+    const refs: [string, string] = [...this.refs];
+    const turned = () => this.refs[0] !== refs[0];
+    const mine = (r: RunReport) => (turned() ? swapRun(r) : r);
     try {
       const options = runOptionsFromSettings();
-      const images = given ?? ((await this.s.engine.load(this.refs, { signal })) as [ImageModel, ImageModel]);
-      const final = await runPair(this.s.engine.daemon(), images, this.refs, options, {
+      const images = given && given[0].ref === refs[0] ? given : ((await this.s.engine.load(refs, { signal })) as [ImageModel, ImageModel]);
+      const finalRaw = await runPair(this.s.engine.daemon(), images, refs, options, {
         signal,
         ownership: await RunOwnership.load(this.s.engine.settings().cacheDir),
-        onEvent: (e) => this.onEvent(e),
+        onEvent: (e) => this.onEvent('side' in e && turned() ? { ...e, side: e.side === 'a' ? 'b' : 'a' } : e),
         // Both containers stay up (to try them in a browser, exec into them) until Stop or close.
-        whileUp: (report) => {
+        whileUp: (raw) => {
           this.flush();
+          const report = mine(raw);
           this.report = report;
           const where = (['a', 'b'] as const).map((side) => report[side].published).filter(Boolean).map((p) => `${p!.hostIp}:${p!.hostPort}`);
           const findings = report.differ ? `${report.findings.length} finding${report.findings.length === 1 ? '' : 's'}` : 'the two runs behave the same';
@@ -135,11 +223,12 @@ export class RunPanel implements vscode.Disposable {
           this.post({ type: 'report', report });
           reportIs(report);
           // The comparison of these two images ranks the run's findings with its own.
-          this.s.session.attachRun(this.refs, report).catch((e: unknown) => this.s.log.warn(`Ranking the run's findings with the comparison: ${messageOf(e)}`));
+          this.s.session.attachRun(refs, raw).catch((e: unknown) => this.s.log.warn(`Ranking the run's findings with the comparison: ${messageOf(e)}`));
           return new Promise<void>(() => undefined);
         },
       });
       this.flush();
+      const final = mine(finalRaw);
       this.report = final;
       this.post({ type: 'report', report: final });
       this.setPhase('stopped', `Done: ${final.findings.length} finding${final.findings.length === 1 ? '' : 's'}. The containers were removed`);
@@ -194,10 +283,12 @@ export class RunPanel implements vscode.Disposable {
   }
 
   private setPhase(phase: RunPhase, message: string): void {
+    const changed = this.phaseKind();
     this.phase = phase;
     this.message = message;
     this.s.log.info(`Run ${this.refs[0]} ↔ ${this.refs[1]}: ${message}`);
     this.post({ type: 'phase', phase, message });
+    if (changed !== this.phaseKind()) RunPanel.stateChanged.fire(this);
   }
 
   private snapshot(): HostMessage {
@@ -285,7 +376,6 @@ export class RunPanel implements vscode.Disposable {
   }
 }
 
-function shortName(ref: string): string {
-  const slash = ref.lastIndexOf('/');
-  return slash >= 0 && !ref.startsWith('/') ? ref.slice(slash + 1) : ref;
+function runTitle(refs: readonly [string, string]): string {
+  return `Run: ${pairTitle(refs[0], refs[1])}`;
 }

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { ImageModel } from '../../../core/image/model';
 import { age, humanSize } from '../../../core/util/units';
 import type { ImageNode, ImagesNode, RepoNode } from '../imagesTree';
-import { escapeMd } from '../labels';
+import { escapeMd, sizeNote } from '../labels';
 import { shortId } from '../../../core/util/text';
 
 /** A group of images: an engine repository, the untagged images, or the images opened in this session. */
@@ -27,7 +27,7 @@ export function imageItem(n: ImageNode, loadedId: string, leftovers: number): vs
   md.appendMarkdown(`**${escapeMd(n.label)}**\n\n`);
   if (loadedId) md.appendMarkdown(`Image id \`${loadedId}\`\n\n`);
   if (s) {
-    md.appendMarkdown(`${humanSize(s.size)}, created ${new Date(s.created).toLocaleString()} (${age(s.created)})\n\n`);
+    md.appendMarkdown(`${humanSize(s.size)} (${sizeNote('daemon')}), created ${new Date(s.created).toLocaleString()} (${age(s.created)})\n\n`);
     if (s.repoTags.length > 1) md.appendMarkdown(`Tags: ${s.repoTags.map((t) => `\`${t}\``).join(', ')}\n\n`);
     if (s.repoDigests.length) md.appendMarkdown(`Digests: ${s.repoDigests.map((t) => `\`${t}\``).join(', ')}\n\n`);
   } else md.appendMarkdown(`From \`${escapeMd(n.ref)}\`\n\n`);

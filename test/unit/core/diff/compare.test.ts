@@ -99,11 +99,11 @@ describe('the CI gate', () => {
     assert.equal(g('19.9%').fail, true);
     assert.equal(g('200').fail, false);
     assert.equal(g('199').fail, true);
-    assert.equal(g('25%').explanation, 'size 1000 B → 1.2 KB (+200 B, +20.0%), within the 25% allowed');
+    assert.equal(g('25%').explanation, 'size 1 kB → 1.2 kB (+200 B, +20.0%), within the 25% allowed');
     assert.equal(g('25%', true).fail, true, 'with the counts gated too');
     const shrink = evaluateGate({ ...analysed, b: { size: 500 } } as DiffReport, ['packages'], 10, { maxSizeChange: parseSizeLimit('10%') });
     assert.equal(shrink.fail, true);
-    assert.match(shrink.explanation, /^3 differences of kind packages, within the 10 allowed; size 1000 B → 500 B \(-500 B, -50\.0%\), more than the 10% allowed$/);
+    assert.match(shrink.explanation, /^3 differences of kind packages, within the 10 allowed; size 1 kB → 500 B \(-500 B, -50\.0%\), more than the 10% allowed$/);
     assert.throws(() => parseSizeLimit('ten'), /expects a size like 10M or a percentage like 5%/);
     assert.deepEqual(parseSizeLimit('10M'), { bytes: 10 * 2 ** 20, text: '10M' });
   });
