@@ -15,6 +15,8 @@ export interface Settings {
   cacheDir: string;
   cacheMaxBytes: number;
   followEngine: boolean;
+  /** Read local images from the engine's layer store instead of exporting them, when the engine allows it. */
+  fastPath: boolean;
   registries: {
     /** HOST[:PORT]/REPOSITORY entries shown under Registries. */
     repositories: string[];
@@ -38,6 +40,7 @@ export function readSettings(): Settings {
     cacheDir: dir || defaultCacheDir(),
     cacheMaxBytes: parseSize(c.get<string>('cache.maxSize', '10G'), `The setting ${SECTION}.cache.maxSize`),
     followEngine: c.get<boolean>('followEngine', true),
+    fastPath: c.get<boolean>('fastPath', true),
     registries: {
       repositories: strings(c.get<string[]>('registries.repositories', [])),
       insecure: strings(c.get<string[]>('registries.insecure', [])),
@@ -52,7 +55,7 @@ function strings(v: unknown): string[] {
 }
 
 /** Settings that decide where images come from: a change invalidates loaded images and the engine client. */
-export const SOURCE_SETTINGS = ['dockerHost', 'platform', 'cache.directory', 'cache.maxSize', 'registries.insecure', 'registries.caFiles', 'registries.dockerConfig'].map((s) => `${SECTION}.${s}`);
+export const SOURCE_SETTINGS = ['dockerHost', 'platform', 'fastPath', 'cache.directory', 'cache.maxSize', 'registries.insecure', 'registries.caFiles', 'registries.dockerConfig'].map((s) => `${SECTION}.${s}`);
 
 
 /** Run Side by Side options from the settings (the CLI takes the same from flags). */

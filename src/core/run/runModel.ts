@@ -12,6 +12,8 @@ export const RUN_LABEL = 'dev.container-compare.run';
 export const SIDE_LABEL = 'dev.container-compare.side';
 /** host:pid of the process that started it: a leftover whose process is gone may be removed. */
 export const OWNER_LABEL = 'dev.container-compare.owner';
+/** What a container that is not one side of a run is for: "layer-store", the fast path's helper (never started). */
+export const PURPOSE_LABEL = 'dev.container-compare.purpose';
 
 export type { Side } from '../util/side';
 

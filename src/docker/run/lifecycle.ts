@@ -36,7 +36,8 @@ const DEFAULT_FOREIGN_GRACE_MS = 10 * 60_000;
 /** Runs of this process that are still going: their containers are never leftovers, even to this process's own sweep. */
 export const activeRuns = new Set<string>();
 
-const OWNER = (): string => `${hostname()}:${process.pid}`;
+/** OWNER_LABEL of the containers this process creates. */
+export const OWNER = (): string => `${hostname()}:${process.pid}`;
 
 /**
  * The two containers of one run in the engine: created with the run's
@@ -208,7 +209,7 @@ export class RunContainers {
 }
 
 /** Force-removes a container (kill + remove, with its anonymous volumes), bounded in time. Undefined on success or when it is already gone. */
-async function removeContainer(docker: Dockerode, id: string, url: string): Promise<string | undefined> {
+export async function removeContainer(docker: Dockerode, id: string, url: string): Promise<string | undefined> {
   try {
     await docker.getContainer(id).remove({ force: true, v: true, abortSignal: AbortSignal.timeout(CLEANUP_TIMEOUT_MS) } as Dockerode.ContainerRemoveOptions);
     return undefined;
