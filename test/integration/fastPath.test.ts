@@ -9,7 +9,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import type Dockerode from 'dockerode';
 import type { EngineStorage, StorageAccess, StorageRequest } from '../../src/core/image/daemon';
 import type { ImageModel } from '../../src/core/image/model';
-import { Cache, INDEX_DIR } from '../../src/core/layers/cache';
+import { Cache } from '../../src/core/layers/cache';
 import { OWNER_LABEL, PURPOSE_LABEL, RUN_LABEL } from '../../src/core/run/runModel';
 import { loadImages, type LoadAction } from '../../src/core/sources/loader';
 import { CompareError } from '../../src/core/util/errors';
@@ -126,7 +126,7 @@ describe('the fast path: images read from the engine\'s layer store', function (
     assert.ok(viaExport.sources.every((s) => s === 'export'));
     const indexes = async (c: Cache, models: ImageModel[]) => {
       const out: Record<string, string> = {};
-      for (const d of new Set(models.flatMap((m) => m.layers.map((l) => l.diffId)))) out[d] = await readFile(join(c.dir, INDEX_DIR, `${d.slice(7)}.json`), 'utf8');
+      for (const d of new Set(models.flatMap((m) => m.layers.map((l) => l.diffId)))) out[d] = (await readFile(c.indexFile(d))).toString('base64');
       return out;
     };
     const reference = await indexes(caches[0], viaExport.models);
