@@ -18,9 +18,10 @@ const RULES = [
   ['classification (text, line endings, secrets)', (f) => /src\/core\/layers\/(contentScanner|secrets)\.ts$/.test(f.src)],
   ['index writes', (f) => /src\/core\/layers\/cache\.ts$/.test(f.src) && /^(writeIndex|toRow|writeAtomic)$/.test(f.fn)],
   ['index reads', (f) => /src\/core\/layers\/cache\.ts$/.test(f.src) && /^(readIndex|fromRow|hasIndex)$/.test(f.fn)],
-  ['byte-store writes', (f) => /src\/core\/layers\/cache\.ts$/.test(f.src) || (f.url === 'node:internal/fs/streams' && f.fn !== 'ReadStream')],
+  // fs streams: the byte store writes with a WriteStream; only the fast path reads layer files with a ReadStream.
+  ['byte-store writes', (f) => /src\/core\/layers\/cache\.ts$/.test(f.src) || (f.url === 'node:internal/fs/streams' && /writ|flush|final/i.test(f.raw))],
   ['tar-split: unpack the record', (f) => f.url === 'node:zlib'],
-  ['tar-split: rebuild the tar (read layer files)', (f) => /src\/core\/layers\/(tarSplit|layerFiles)\.ts$/.test(f.src)],
+  ['tar-split: rebuild the tar (read layer files)', (f) => /src\/core\/layers\/(tarSplit|layerFiles)\.ts$/.test(f.src) || f.url === 'node:internal/fs/streams'],
   ['tar parsing (indexer)', (f) => /node_modules\/(tar-stream|streamx|b4a|fast-fifo|text-decoder|events-universal)\//.test(f.src) || /src\/core\/layers\/layerIndexer\.ts$/.test(f.src)],
   ['layer stream (decode, tap)', (f) => /src\/core\/layers\/layerProcessor\.ts$/.test(f.src)],
   ['export stream (socket, archive reader)', (f) => /src\/core\/sources\/archiveReader\.ts$/.test(f.src) || /^node:(_http_client|_http_common|net)$/.test(f.url)],
