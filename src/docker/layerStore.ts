@@ -235,10 +235,16 @@ class ContainerStore implements EngineStorage {
     return out;
   }
 
+  /** What a failed read of the data root is: cancelled when the request was (its stream ends "aborted"), else an I/O problem. */
+  private failure(e: unknown, message: string): CompareError {
+    if ((e instanceof CompareError && e.reason === 'cancelled') || this.request.signal?.aborted) return new CompareError('cancelled', 'Cancelled', { cause: e });
+    return new CompareError('io', message, { cause: e });
+  }
+
   async config(id: string): Promise<Buffer> {
     const hex = digestHex(id);
     const files = await this.small(`image/overlay2/imagedb/content/sha256/${hex}`).catch((e: unknown) => {
-      throw new CompareError(e instanceof CompareError && e.reason === 'cancelled' ? 'cancelled' : 'io', `${this.description}: no stored config for ${id.slice(0, 19)} (${messageOf(e)})`, { cause: e });
+      throw this.failure(e, `${this.description}: no stored config for ${id.slice(0, 19)} (${messageOf(e)})`);
     });
     const bytes = files.get(hex);
     if (!bytes) throw new CompareError('io', `${this.description}: no stored config for ${id.slice(0, 19)}`);
@@ -248,7 +254,7 @@ class ContainerStore implements EngineStorage {
   async layer(chainId: string): Promise<StoredLayer> {
     const where = `${this.description}: layer record ${chainId.slice(7, 19)}`;
     const record = await this.small(`image/overlay2/layerdb/sha256/${digestHex(chainId)}`).catch((e: unknown) => {
-      throw new CompareError(e instanceof CompareError && e.reason === 'cancelled' ? 'cancelled' : 'io', `${where} cannot be read (${messageOf(e)})`, { cause: e });
+      throw this.failure(e, `${where} cannot be read (${messageOf(e)})`);
     });
     const [diff, cacheId, tarSplit] = ['diff', 'cache-id', 'tar-split.json.gz'].map((f) => record.get(f));
     if (!diff || !cacheId || !tarSplit) throw new CompareError('io', `${where} lacks ${['diff', 'cache-id', 'tar-split.json.gz'].filter((f) => !record.get(f)).join(', ')}`);

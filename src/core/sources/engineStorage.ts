@@ -57,6 +57,8 @@ export async function readFromStorage(storage: EngineStorage, images: readonly D
   const out: StorageRead = { images: new Map(), indexed: new Map(), skipped: new Map() };
   const skip = (i: number, e: unknown): void => {
     if (e instanceof CompareError && e.reason === 'cancelled') throw e;
+    // Whatever a cancelled read failed with (a request cut short reads as "aborted"), it was cancelled.
+    if (signal?.aborted) throw new CompareError('cancelled', 'Cancelled', { cause: e });
     if (opts.required) throw e;
     if (!out.skipped.has(i)) out.skipped.set(i, messageOf(e));
   };
