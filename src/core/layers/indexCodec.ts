@@ -6,9 +6,10 @@ import type { EntryType, FileEntry, LineEndings, SecretKind } from '../image/mod
  * builds every string twice and an array per entry before the entries; here
  * the strings of all entries (paths, link targets, hashes, secret kinds) are
  * one UTF-8 table, decoded in one call and cut into the entries' strings,
- * and the numbers are columns read as typed arrays. On the bench's pair
- * (70k entries, 5 MB) reading takes about a third of the JSON's time, on the
- * 300k-file pair a quarter (scripts/bench-index.mjs measures both).
+ * and the numbers are columns read as typed arrays. Smaller than the JSON,
+ * and 2-4x faster to read on a 300k-file layer; on the bench's pair (32k
+ * entries) a first read in a fresh process is on par with JSON.parse, since
+ * this loop runs unoptimised there (scripts/bench-index.mjs measures both).
  *
  *   "CCX3"  u8 little-endian (1)  u8[3] 0
  *   u32 count   u32 table bytes   u32 cuts   u32 reserved   f64 layer size
