@@ -1,14 +1,16 @@
 // Preloaded with `node --require ./scripts/rss-probe.cjs dist/cli.js ...` by
 // scripts/bench.mjs: when the process exits (normally or via process.exit),
-// writes its peak resident set size in KB (process.resourceUsage().maxRSS)
-// to the file named by CC_RSS_FILE, on the first line. Does nothing when that
-// variable is unset.
+// writes a JSON document to the file named by CC_RSS_FILE. Does nothing when
+// that variable is unset.
 //
-// A second line, when the process exported images from the engine, says when
-// (ms since this probe loaded) the export's response arrived and ended:
-// `export <responseMs> <endMs>`. The engine sends nothing until it has
-// prepared the whole export, so this splits the engine's share of a cold run
-// from ours.
+//   maxRSSKB   peak resident set size (process.resourceUsage().maxRSS)
+//   t0Us       when this probe loaded, on the monotonic clock V8's CPU profiles use (µs)
+//   export     { responseMs, endMs } when the process exported images from the
+//              engine: when the export's response arrived and ended (ms after t0).
+//              The engine sends nothing until it has prepared the whole export.
+//   marks      the CLI's phase marks (ms after t0): first-byte (of an export or a
+//              rebuilt layer), loaded, analysed, written
+//   archives   how many archive requests went to a helper container (the fast path's)
 'use strict';
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- a CommonJS preload, by design
 const { writeFileSync } = require('node:fs');
@@ -20,18 +22,24 @@ if (file) {
   // Children spawned by the measured process must not overwrite our figure.
   delete process.env.CC_RSS_FILE;
   const t0 = performance.now();
+  const t0Us = Number(process.hrtime.bigint() / 1000n);
   let exportTimes;
+  let archives = 0;
   diagnostics.subscribe('http.client.response.finish', ({ request, response }) => {
-    if (!String(request?.path).startsWith('/images/get')) return;
-    const times = { response: performance.now() - t0 };
+    const path = String(request?.path);
+    if (/^\/containers\/[^/]+\/archive/.test(path)) archives++;
+    if (!path.startsWith('/images/get')) return;
+    const times = { responseMs: performance.now() - t0 };
     exportTimes = times;
-    response.once('end', () => (times.end = performance.now() - t0));
+    response.once('end', () => (times.endMs = performance.now() - t0));
   });
   process.on('exit', () => {
     try {
-      let text = `${process.resourceUsage().maxRSS}\n`;
-      if (exportTimes) text += `export ${exportTimes.response.toFixed(0)} ${(exportTimes.end ?? NaN).toFixed(0)}\n`;
-      writeFileSync(file, text);
+      const marks = {};
+      for (const m of performance.getEntriesByType('mark')) {
+        if (m.name.startsWith('container-compare:')) marks[m.name.slice('container-compare:'.length)] = m.startTime - t0;
+      }
+      writeFileSync(file, JSON.stringify({ maxRSSKB: process.resourceUsage().maxRSS, t0Us, export: exportTimes, marks, archives }));
     } catch {
       // A measurement aid must never change the measured program's outcome.
     }

@@ -44,6 +44,14 @@ tier() {
 }
 tier unit npx mocha 'test/unit/**/*.test.ts'
 tier integration npx mocha --timeout 600000 --slow 20000 'test/integration/**/*.test.ts'
+# The tiers above load engine images the default way (the fast path where the engine allows it: here, the
+# data root read directly). The tests that load engine images run again on the export and through the
+# fast path's helper container (CONTAINER_COMPARE_FAST_PATH: see test/helpers/loadPath.ts).
+for path in off container; do
+  tier "integration, CONTAINER_COMPARE_FAST_PATH=$path" env CONTAINER_COMPARE_FAST_PATH=$path npx mocha --timeout 600000 --slow 20000 \
+    test/integration/engine.test.ts test/integration/formats.test.ts test/integration/findings.test.ts \
+    test/integration/leftovers.test.ts test/integration/packages.test.ts test/integration/diagnosis.test.ts
+done
 tier "VS Code (extension host, e2e, .vsix)" bash scripts/test-vscode.sh extension e2e vsix
 
 # grep finds nothing when no test failed: that is not an error of this script.

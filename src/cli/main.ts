@@ -26,6 +26,7 @@ const SHARED_OPTIONS_HELP = [
   "  --platform OS/ARCH  platform to pick from multi-platform indexes (default: this machine's)",
   '  --cache-dir DIR     cache folder (default: $CONTAINER_COMPARE_CACHE or the user cache dir)',
   '  --cache-size SIZE   bound of the layer byte store, e.g. 10G (default 10G; 0 keeps no bytes)',
+  "  --no-fast-path      export engine images (docker save) instead of reading the engine's layer store",
 ];
 
 const DEBUG_HELP = '  --debug             stack traces on errors';
@@ -64,6 +65,7 @@ const SHARED_OPTIONS = {
   platform: { type: 'string' },
   'cache-dir': { type: 'string' },
   'cache-size': { type: 'string' },
+  'no-fast-path': { type: 'boolean' },
   remote: { type: 'boolean' },
   'insecure-registry': { type: 'string', multiple: true },
   'registry-ca': { type: 'string', multiple: true },
@@ -101,7 +103,7 @@ export async function run(argv: string[], io: Io = { stdout: process.stdout, std
       const { DaemonClient } = require('../docker/daemonClient') as typeof DaemonClientModule;
       const { resolveEndpoint } = require('../docker/endpoint') as typeof EndpointModule;
       /* eslint-enable @typescript-eslint/no-require-imports */
-      return (client ??= new DaemonClient(resolveEndpoint({ host: values.host, env: io.env })));
+      return (client ??= new DaemonClient(resolveEndpoint({ host: values.host, env: io.env }), { env: io.env }));
     };
     /** Brings layers' bytes of `ref` into the cache (to read package databases): a registry fetches just those, the engine exports the image. */
     const fetchLayers = async (ref: string, diffIds: string[]): Promise<void> => {
@@ -113,6 +115,10 @@ export async function run(argv: string[], io: Io = { stdout: process.stdout, std
       platform: values.platform ? parsePlatform(values.platform) : undefined,
       signal,
       onProgress: (p) => progress.update(p),
+      fastPath: !values['no-fast-path'],
+      onNote: (n) => {
+        if (n.level === 'warning' || debug) io.stderr.write(`container-compare: ${n.level === 'warning' ? 'warning: ' : ''}${n.message}\n`);
+      },
       remote: !!values.remote,
       registry: {
         insecure: values['insecure-registry'] ?? [],

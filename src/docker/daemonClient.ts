@@ -2,9 +2,10 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import type { Readable } from 'node:stream';
 import type Dockerode from 'dockerode';
-import type { Daemon, DaemonImage } from '../core/image/daemon';
+import type { Daemon, DaemonImage, StorageAccess, StorageRequest } from '../core/image/daemon';
 import { CompareError, messageOf, throwIfAborted } from '../core/util/errors';
 import type { Endpoint } from './endpoint';
+import { fastPathMode, openLayerStore, type FastPathMode } from './layerStore';
 
 /** One row of the engine's image list, for pickers and tree views. */
 export interface ImageSummary {
@@ -39,6 +40,15 @@ export function createDockerode(endpoint: Endpoint): Dockerode {
   }
 }
 
+/** Where and how the engine keeps images (`docker info`). */
+export interface EngineInfo {
+  /** The storage driver: overlay2, vfs, btrfs...; with the containerd image store, a snapshotter's name. */
+  driver: string;
+  driverStatus: Record<string, string>;
+  /** DockerRootDir: /var/lib/docker unless configured otherwise. */
+  rootDir: string;
+}
+
 /** What dockerode 5 has at runtime but @types/dockerode 4 does not declare. */
 interface DockerodeGetImages {
   getImages(opts: { names: string[]; abortSignal?: AbortSignal }): Promise<Readable>;
@@ -49,8 +59,20 @@ export class DaemonClient implements Daemon {
   readonly endpoint: string;
   private client: Dockerode | undefined;
 
-  constructor(private readonly target: Endpoint) {
+  /** Whether and how images are read from the engine's layer store instead of an export. */
+  readonly fastPath: FastPathMode;
+
+  constructor(
+    private readonly target: Endpoint,
+    options: { fastPath?: FastPathMode; env?: NodeJS.ProcessEnv } = {},
+  ) {
     this.endpoint = target.url;
+    this.fastPath = options.fastPath ?? fastPathMode(options.env ?? process.env);
+  }
+
+  /** Whether the engine is on this machine (a unix socket), where its data root may be this machine's too. */
+  get local(): boolean {
+    return this.target.url.startsWith('unix://');
   }
 
   /** For other src/docker modules (run, logs, exec) that need the raw client; created on first use. */
@@ -132,6 +154,33 @@ export class DaemonClient implements Daemon {
       }
     }
     return stream;
+  }
+
+  /** What `docker info` says about where and how the engine keeps images. */
+  async info(signal?: AbortSignal): Promise<EngineInfo> {
+    throwIfAborted(signal);
+    let info: { Driver?: string; DriverStatus?: Array<[string, string]> | null; DockerRootDir?: string };
+    try {
+      info = (await getJson(this.target, '/info', signal)) as typeof info;
+    } catch (e) {
+      throw this.toCompareError(e, signal);
+    }
+    return { driver: info.Driver ?? '', driverStatus: Object.fromEntries(info.DriverStatus ?? []), rootDir: info.DockerRootDir ?? '' };
+  }
+
+  /** GET /containers/ID/archive: a tar of `path` in the container (also one that was never started). */
+  async archive(containerId: string, path: string, signal?: AbortSignal): Promise<Readable> {
+    throwIfAborted(signal);
+    try {
+      return await get(this.target, `/containers/${encodeURIComponent(containerId)}/archive?path=${encodeURIComponent(path)}`, signal);
+    } catch (e) {
+      throw this.toCompareError(e, signal);
+    }
+  }
+
+  /** The engine's layer store, read without an export (the fast path; see layerStore.ts). */
+  storage(request: StorageRequest): Promise<StorageAccess> {
+    return openLayerStore(this, this.fastPath, request);
   }
 
   async listImages(signal?: AbortSignal): Promise<ImageSummary[]> {
@@ -253,11 +302,12 @@ export function engineMessageOf(e: unknown): string {
 }
 
 /**
- * GET a JSON document from the engine with node's own http client, over the
- * endpoint's unix socket or TCP (with its TLS material). Failures carry
- * `statusCode` and `json` like docker-modem's, for toCompareError.
+ * GET from the engine with node's own http client, over the endpoint's unix
+ * socket or TCP (with its TLS material): the response when it is a 200.
+ * Failures carry `statusCode` and `json` like docker-modem's, for
+ * toCompareError.
  */
-function getJson(endpoint: Endpoint, path: string, signal?: AbortSignal): Promise<unknown> {
+function get(endpoint: Endpoint, path: string, signal?: AbortSignal): Promise<http.IncomingMessage> {
   const o = endpoint.dockerodeOptions as Dockerode.DockerOptions & { agent?: https.Agent };
   const tls = o.protocol === 'https';
   const options: https.RequestOptions = o.socketPath
@@ -265,6 +315,7 @@ function getJson(endpoint: Endpoint, path: string, signal?: AbortSignal): Promis
     : { host: o.host, port: o.port, path, ...(tls ? { ca: o.ca, cert: o.cert, key: o.key, agent: o.agent } : {}) };
   return new Promise((resolve, reject) => {
     const req = (tls ? https : http).get({ ...options, signal, headers: { Host: 'docker' } }, (res) => {
+      if (res.statusCode === 200) return resolve(res);
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('error', reject);
@@ -276,12 +327,19 @@ function getJson(endpoint: Endpoint, path: string, signal?: AbortSignal): Promis
         } catch {
           // an error page or plain text: kept as the message
         }
-        if (res.statusCode === 200) resolve(json);
-        else reject(Object.assign(new Error(`HTTP ${res.statusCode}`), { statusCode: res.statusCode, json }));
+        reject(Object.assign(new Error(`HTTP ${res.statusCode}`), { statusCode: res.statusCode, json }));
       });
     });
     req.on('error', reject);
   });
+}
+
+/** GET a JSON document from the engine (see get()). */
+async function getJson(endpoint: Endpoint, path: string, signal?: AbortSignal): Promise<unknown> {
+  const res = await get(endpoint, path, signal);
+  const chunks: Buffer[] = [];
+  for await (const c of res) chunks.push(c as Buffer);
+  return JSON.parse(Buffer.concat(chunks).toString('utf8'));
 }
 
 /** Errors that mean nothing is listening (or we may not talk to it) at the endpoint. */

@@ -22,7 +22,13 @@ export interface LoadOpts {
   onProgress?: (p: LoadProgress) => void;
 }
 
-const SOURCE_ACTIONS = { cache: 'from the cache', export: 'exported and indexed', read: 'read and indexed', download: 'downloaded (missing layers only) and indexed' } as const;
+const SOURCE_ACTIONS = {
+  cache: 'from the cache',
+  export: 'exported and indexed',
+  storage: "read from the engine's layer store and indexed",
+  read: 'read and indexed',
+  download: 'downloaded (missing layers only) and indexed',
+} as const;
 
 /** Where each loaded image came from, so a restored editor can load it again after a reload. */
 const SOURCES_KEY = 'containerCompare.imageSources';
@@ -152,6 +158,8 @@ export class EngineService {
       registry: this.registryOptions(),
       onProgress: opts.onProgress,
       onSource: (x) => this.log.info(`${x.ref}: ${SOURCE_ACTIONS[x.action]}`),
+      fastPath: s.fastPath,
+      onNote: (n) => (n.level === 'warning' ? this.log.warn(n.message) : this.log.info(n.message)),
     });
     this.log.info(`Loaded ${refs.join(', ')} in ${Date.now() - started} ms`);
     for (const [i, m] of models.entries()) {

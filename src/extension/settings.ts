@@ -21,6 +21,8 @@ export interface Settings {
   findingsIgnore: FindingFilter[];
   /** Show the rules' kinds and scores beside findings (for bug reports). */
   showInternals: boolean;
+  /** Read local images from the engine's layer store instead of exporting them, when the engine allows it. */
+  fastPath: boolean;
   registries: {
     /** HOST[:PORT]/REPOSITORY entries shown under Registries. */
     repositories: string[];
@@ -47,6 +49,7 @@ export function readSettings(): Settings {
     followEngine: c.get<boolean>('followEngine', true),
     findingsIgnore: findingFilters(c.get<unknown>('findings.ignore', [])),
     showInternals: c.get<boolean>('debug.showInternals', false),
+    fastPath: c.get<boolean>('fastPath', true),
     registries: {
       repositories: strings(c.get<string[]>('registries.repositories', [])),
       insecure: strings(c.get<string[]>('registries.insecure', [])),
@@ -67,7 +70,7 @@ function strings(v: unknown): string[] {
 }
 
 /** Settings that decide where images come from: a change invalidates loaded images and the engine client. */
-export const SOURCE_SETTINGS = ['dockerHost', 'platform', 'cache.directory', 'cache.maxSize', 'registries.insecure', 'registries.caFiles', 'registries.dockerConfig', 'registries.minRate'].map((s) => `${SECTION}.${s}`);
+export const SOURCE_SETTINGS = ['dockerHost', 'platform', 'fastPath', 'cache.directory', 'cache.maxSize', 'registries.insecure', 'registries.caFiles', 'registries.dockerConfig', 'registries.minRate'].map((s) => `${SECTION}.${s}`);
 
 
 /** Run Side by Side options from the settings (the CLI takes the same from flags). */

@@ -6,12 +6,13 @@ import { PassThrough, type Readable } from 'node:stream';
 import { Cache } from '../../src/core/layers/cache';
 import { compareImages } from '../../src/core/diff/compare';
 import { type FileChange } from '../../src/core/diff/fileDiff';
-import type { Daemon } from '../../src/core/image/daemon';
+import type { Daemon, StorageRequest } from '../../src/core/image/daemon';
 import { CompareError } from '../../src/core/util/errors';
 import { loadImages } from '../../src/core/sources/loader';
 import { DaemonClient } from '../../src/docker/daemonClient';
 import { resolveEndpoint } from '../../src/docker/endpoint';
 import { requireImages } from '../helpers/docker';
+import { FAST_PATH, LOAD_PATH } from '../helpers/loadPath';
 
 /** The real daemon, counting exports (and optionally cutting one short, as a daemon dying mid-way). */
 class WatchedDaemon implements Daemon {
@@ -22,6 +23,11 @@ class WatchedDaemon implements Daemon {
   inspect(ref: string, signal?: AbortSignal) {
     return this.real.inspect(ref, signal);
   }
+  storage(request: StorageRequest) {
+    this.storageOpens++;
+    return this.real.storage(request);
+  }
+  storageOpens = 0;
   async export(refs: string[], signal?: AbortSignal): Promise<Readable> {
     this.exports.push(refs);
     const stream = await this.real.export(refs, signal);
@@ -104,22 +110,44 @@ describe('engine on the real Docker engine', function () {
     });
   });
 
-  it('exports both images in ONE export, and not at all once every layer is indexed', async () => {
+  it('exports both images in ONE export (--no-fast-path), and not at all once every layer is indexed', async () => {
     const refs = ['cc-fixture/crlf:a', 'cc-fixture/crlf:b'];
     const sources: string[] = [];
-    await loadImages(refs, { cache, daemon: () => daemon, onSource: (s) => sources.push(s.action) });
+    await loadImages(refs, { cache, daemon: () => daemon, fastPath: false, onSource: (s) => sources.push(s.action) });
     assert.equal(daemon.exports.length, 1);
     assert.equal(daemon.exports[0].length, 2);
+    assert.equal(daemon.storageOpens, 0);
     assert.deepEqual(sources, ['export', 'export']);
     const [a, b] = await loadImages(refs, { cache, daemon: () => daemon, onSource: (s) => sources.push(s.action) });
     assert.equal(daemon.exports.length, 1, 'the warm run did not export');
+    assert.equal(daemon.storageOpens, 0, 'nor read the layer store');
     assert.deepEqual(sources.slice(2), ['cache', 'cache']);
     assert.deepEqual(compareImages(a, b).files.map((f) => f.reasons), [['lineEndings']]);
   });
 
+  (FAST_PATH ? it : it.skip)(`reads both images from the engine's layer store without an export (${LOAD_PATH}), and nothing once indexed`, async () => {
+    const refs = ['cc-fixture/crlf:a', 'cc-fixture/crlf:b'];
+    const sources: string[] = [];
+    await loadImages(refs, { cache, daemon: () => daemon, onSource: (s) => sources.push(s.action) });
+    assert.deepEqual(daemon.exports, []);
+    assert.equal(daemon.storageOpens, 1);
+    assert.deepEqual(sources, ['storage', 'storage']);
+    // No layer bytes kept: the engine has them, and a file read rebuilds just its layer.
+    assert.deepEqual((await readdir(join(dir, 'cache', 'layers'))).filter((n) => n.endsWith('.tar')), []);
+    const [a, b] = await loadImages(refs, { cache, daemon: () => daemon, onSource: (s) => sources.push(s.action) });
+    assert.equal(daemon.storageOpens, 1, 'the warm run did not read the layer store');
+    assert.deepEqual(sources.slice(2), ['cache', 'cache']);
+    assert.deepEqual(compareImages(a, b).files.map((f) => f.reasons), [['lineEndings']]);
+    // One layer's bytes, asked for: only that layer is rebuilt and stored.
+    const top = b.layers[b.layers.length - 1].diffId;
+    await loadImages([refs[1]], { cache, daemon: () => daemon, needLayerBytes: [top] });
+    assert.deepEqual(daemon.exports, []);
+    assert.deepEqual((await readdir(join(dir, 'cache', 'layers'))).filter((n) => n.endsWith('.tar')), [`${top.slice(7)}.tar`]);
+  });
+
   it('reports a daemon that dies mid-export clearly, and caches nothing half-read', async () => {
     daemon.cutAfter = 40 * 1024;
-    await assert.rejects(loadImages(['cc-fixture/crlf:a'], { cache, daemon: () => daemon }), (e: unknown) => {
+    await assert.rejects(loadImages(['cc-fixture/crlf:a'], { cache, daemon: () => daemon, fastPath: false }), (e: unknown) => {
       assert.ok(e instanceof CompareError);
       assert.match(e.message, /ends early|truncated/);
       return true;

@@ -3,7 +3,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Cache } from '../../src/core/layers/cache';
+import { Cache, INDEX_DIR } from '../../src/core/layers/cache';
 import { compareImages, type Comparison } from '../../src/core/diff/compare';
 import { CompareError } from '../../src/core/util/errors';
 import { loadImages } from '../../src/core/sources/loader';
@@ -161,7 +161,16 @@ describe('the example pair through the built CLI (dist/cli.js)', () => {
       const child = spawn(process.execPath, [join(ROOT, 'dist/cli.js'), 'diff', 'cc-example/php-fcgid:laptop', 'cc-example/php-fcgid:ci', '--cache-dir', fresh], { stdio: ['ignore', 'ignore', 'pipe'] });
       let err = '';
       child.stderr.on('data', (c: Buffer) => (err += c));
-      setTimeout(() => child.kill('SIGINT'), 1500);
+      // Interrupted mid-read: once the first layer is indexed (the fast path reads the pair in a second or two).
+      let sent = false;
+      const poll = setInterval(() => {
+        readdir(join(fresh, INDEX_DIR)).then((names) => {
+          if (sent || !names.some((n) => !n.includes('.tmp-'))) return;
+          sent = true;
+          child.kill('SIGINT');
+        }, () => undefined);
+      }, 10);
+      child.once('exit', () => clearInterval(poll));
       const code = await new Promise<number | null>((r) => child.once('exit', r));
       assert.equal(code, 2);
       assert.match(err, /cancelled/);

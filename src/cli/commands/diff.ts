@@ -1,6 +1,6 @@
 import { analyzePair, type AnalysisSide } from '../../core/report/analysis';
 import { CompareError } from '../../core/util/errors';
-import { loadImages, type LoadOptions } from '../../core/sources/loader';
+import { loadImages, markPhase, type LoadOptions } from '../../core/sources/loader';
 import { evaluateGate, parseGateKinds, parseSizeLimit } from '../../core/report/report';
 import { readSnapshotRef } from '../../core/report/snapshot';
 import { renderMarkdown, renderText } from '../format';
@@ -51,7 +51,9 @@ export const diffCommand: Command<typeof options> = {
     const countChanges = !(maxSizeChange && failOn === undefined && values['max-changes'] === undefined);
     const gate = evaluateGate(report, failOn, maxChanges, { maxSizeChange, countChanges });
     progress.done();
+    markPhase('analysed');
     io.stdout.write(values.json ? inertJson({ ...report, gate }) + '\n' : values.markdown ? renderMarkdown(report, gate) : renderText(report, gate));
+    markPhase('written');
     return gate.fail ? EXIT_DIFFERENT : EXIT_SAME;
   },
 };

@@ -33,6 +33,12 @@ export interface CompareOptions {
    * absent, and only a full walk sees it.
    */
   fullMerge?: boolean;
+  /**
+   * Layer views by diffID (MergedLookup), to share with what looks at the
+   * same models afterwards (packages, leftovers): a 300k-file base layer's
+   * view costs hundreds of ms to build.
+   */
+  views?: Map<string, LayerView>;
 }
 
 export function compareImages(a: ImageModel, b: ImageModel, opts: CompareOptions = {}): Comparison {
@@ -49,7 +55,7 @@ export function compareImages(a: ImageModel, b: ImageModel, opts: CompareOptions
   }
   const rowOf = (x?: FileSide, y?: FileSide) => Math.max(x ? rowOfA.get(x.layer) ?? -1 : -1, y ? rowOfB.get(y.layer) ?? -1 : -1);
 
-  const shared = new Map<string, LayerView>();
+  const shared = opts.views ?? new Map<string, LayerView>();
   const la = new MergedLookup(a.indexes, a.layers.map((l) => l.diffId), shared);
   const lb = new MergedLookup(b.indexes, b.layers.map((l) => l.diffId), shared);
   for (const r of rows) {

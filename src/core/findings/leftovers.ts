@@ -188,9 +188,10 @@ function layerFinds(entries: readonly FileEntry[]): LayerFind[] {
  * that holds its bytes, with `deletedInLayer`. Folder-shaped leftovers
  * (.git) are reported once per layer that writes into them. Sorted by
  * layer, then path. `perLayer` (by diffID) lets two images that share
- * layers look at each shared layer once.
+ * layers look at each shared layer once; `sharedViews`, the layer views a
+ * comparison of the same models built already.
  */
-export function findLeftovers(image: ImageModel, perLayer?: Map<string, LayerFind[]>): Leftover[] {
+export function findLeftovers(image: ImageModel, perLayer?: Map<string, LayerFind[]>, sharedViews?: Map<string, LayerView>): Leftover[] {
   // Built only when something is found: most images have no leftover, and the views cost a pass over every layer.
   let views: readonly LayerView[] | undefined;
   const out: Leftover[] = [];
@@ -202,7 +203,7 @@ export function findLeftovers(image: ImageModel, perLayer?: Map<string, LayerFin
       if (key !== undefined) perLayer?.set(key, finds);
     }
     for (const f of finds) {
-      views ??= new MergedLookup(image.indexes).layerViews;
+      views ??= new MergedLookup(image.indexes, sharedViews && image.layers.map((l) => l.diffId), sharedViews).layerViews;
       const found: Leftover = { path: f.path, layer, kind: f.kind, reason: REASONS[f.kind], ...fateAbove(views, f.path, layer, f.folder) };
       if (f.secretKinds) found.secretKinds = [...f.secretKinds];
       if (THIRD_PARTY.test(f.path)) found.thirdParty = true;

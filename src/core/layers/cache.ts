@@ -5,14 +5,15 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { CompareError } from '../util/errors';
-import type { EntryType, FileEntry, LineEndings } from '../image/model';
-import type { SecretKind } from '../image/model';
+import type { FileEntry } from '../image/model';
+import { decodeIndex, encodeIndex } from './indexCodec';
 
 /**
  * Bumped whenever the index format changes, so old entries are simply not found.
  * v2: rows carry the secret kinds found in each file (FileEntry.secrets).
+ * v3: binary (indexCodec.ts) instead of JSON rows: read in a third of the time.
  */
-export const INDEX_DIR = 'index-v2';
+export const INDEX_DIR = 'index-v3';
 const DIGEST = /^sha256:([a-f0-9]{64})$/;
 /** Temp files older than this belong to a run that died; younger ones may be another process at work. */
 const STALE_TEMP_MS = 60 * 60 * 1000;
@@ -57,28 +58,6 @@ function tempName(file: string): string {
   return `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
 }
 
-/** Compact on-disk row of a FileEntry: JSON arrays parse several times faster than objects. */
-type Row = [string, EntryType, number, number, number, number, string?, string?, (0 | 1)?, LineEndings?, string?, number?, SecretKind[]?];
-
-function toRow(e: FileEntry): Row {
-  const row: Row = [e.path, e.type, e.mode, e.uid, e.gid, e.size, e.linkTarget, e.sha256, e.text === undefined ? undefined : e.text ? 1 : 0, e.lineEndings, e.lfSha256, e.offset];
-  // Only the few files with secrets get the extra column: rows stay as short as v1's.
-  if (e.secrets?.length) row[12] = e.secrets;
-  return row;
-}
-
-function fromRow(r: Row): FileEntry {
-  const e: FileEntry = { path: r[0], type: r[1], mode: r[2], uid: r[3], gid: r[4], size: r[5] };
-  if (r[6] != null) e.linkTarget = r[6];
-  if (r[7] != null) e.sha256 = r[7];
-  if (r[8] != null) e.text = r[8] === 1;
-  if (r[9] != null) e.lineEndings = r[9];
-  if (r[10] != null) e.lfSha256 = r[10];
-  if (r[11] != null) e.offset = r[11];
-  if (r[12] != null) e.secrets = r[12];
-  return e;
-}
-
 export interface CachedIndex {
   diffId: string;
   size: number;
@@ -110,23 +89,19 @@ export class Cache {
   }
 
   async readIndex(diffId: string): Promise<CachedIndex | undefined> {
-    let text: string;
+    let bytes: Buffer;
     try {
-      text = await readFile(this.indexFile(diffId), 'utf8');
+      bytes = await readFile(this.indexFile(diffId));
     } catch {
       return undefined;
     }
-    try {
-      const doc = JSON.parse(text) as { diffId: string; size: number; rows: Row[] };
-      return { diffId: doc.diffId, size: doc.size, entries: doc.rows.map(fromRow) };
-    } catch {
-      return undefined; // unreadable (written by a future version?): re-index
-    }
+    // Unreadable (truncated, written by a future version?): re-index.
+    const index = decodeIndex(bytes);
+    return index && index.diffId === diffId ? index : undefined;
   }
 
   async writeIndex(index: CachedIndex): Promise<void> {
-    const doc = { diffId: index.diffId, size: index.size, rows: index.entries.map(toRow) };
-    await writeAtomic(this.indexFile(index.diffId), JSON.stringify(doc));
+    await writeAtomic(this.indexFile(index.diffId), encodeIndex(index));
   }
 
   async readConfig(id: string): Promise<Buffer | undefined> {
@@ -147,8 +122,9 @@ export class Cache {
     await writeAtomic(join(this.dir, 'digests', digestHex(digest)), diffId);
   }
 
-  private indexFile(diffId: string): string {
-    return join(this.dir, INDEX_DIR, `${digestHex(diffId)}.json`);
+  /** Where the index of a layer is kept (for tests that compare two caches' files). */
+  indexFile(diffId: string): string {
+    return join(this.dir, INDEX_DIR, `${digestHex(diffId)}.idx`);
   }
 
   private async sweepStaleTemps(): Promise<void> {

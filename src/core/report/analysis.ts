@@ -106,8 +106,7 @@ const only = (set: PackageSet, kinds: ReadonlySet<Ecosystem>): PackageSet => ({
  * differ and is not read; the others are read (a snapshot side has its
  * packages already).
  */
-async function comparePackages(sides: Record<Side, AnalysisSide>, models: Record<Side, ImageModel>, opts: AnalyzeOptions): Promise<ReportPackages> {
-  const shared = new Map<string, LayerView>();
+async function comparePackages(sides: Record<Side, AnalysisSide>, models: Record<Side, ImageModel>, opts: AnalyzeOptions, shared: Map<string, LayerView>): Promise<ReportPackages> {
   const fa = dbFiles(models.a, shared);
   const fb = dbFiles(models.b, shared);
   const present = ECOSYSTEMS.filter((k) => fa.has(k) || fb.has(k));
@@ -136,12 +135,15 @@ export async function analyzePair(a: AnalysisSide, b: AnalysisSide, opts: Analyz
   const snapshots = 'snapshot' in a || 'snapshot' in b;
   const model = (s: AnalysisSide): ImageModel => ('snapshot' in s ? modelFromSnapshot(s.snapshot, s.file) : snapshots ? modelFromSnapshot(snapshotOf(s.model)) : s.model);
   const models = { a: model(a), b: model(b) };
-  const comparison = compareImages(models.a, models.b, { ignore: opts.ignore, fullMerge: snapshots });
+  // Each layer's view (its entries by path) is built once, for the comparison, the packages and the leftovers.
+  const views = new Map<string, LayerView>();
+  const comparison = compareImages(models.a, models.b, { ignore: opts.ignore, fullMerge: snapshots, views });
   const base = toReport(comparison);
-  const packages = await comparePackages(sides, models, opts);
+  const packages = await comparePackages(sides, models, opts, views);
   const ignored = ignoreMatcher(opts.ignore ?? []);
   const perLayer = new Map<string, LayerFind[]>();
-  const leftoversOf = (s: AnalysisSide): Leftover[] => ('snapshot' in s ? s.snapshot.leftovers : findLeftovers(s.model, perLayer)).filter((l) => !ignored(l.path));
+  // Leftovers look at the images themselves: with a snapshot, `models` are in the snapshot's form, and their views are not the layers'.
+  const leftoversOf = (s: AnalysisSide): Leftover[] => ('snapshot' in s ? s.snapshot.leftovers : findLeftovers(s.model, perLayer, snapshots ? undefined : views)).filter((l) => !ignored(l.path));
   const report = withAnalysis(base, { packages, leftovers: { a: leftoversOf(a), b: leftoversOf(b) } });
   const users: Partial<Record<Side, ResolvedUser>> = {};
   for (const s of ['a', 'b'] as const) {

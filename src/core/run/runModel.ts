@@ -20,6 +20,8 @@ export const SIDE_LABEL = 'dev.container-compare.side';
 export const OWNER_LABEL = 'dev.container-compare.owner';
 /** HMAC of the container's name and the labels above, keyed with a secret of the installation's cache folder. */
 export const TOKEN_LABEL = 'dev.container-compare.token';
+/** What a container that is not one side of a run is for: "layer-store", the fast path's helper (never started). */
+export const PURPOSE_LABEL = 'dev.container-compare.purpose';
 
 export type { Side } from '../util/side';
 

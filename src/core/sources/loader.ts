@@ -3,6 +3,7 @@ import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { ArchiveContents } from '../layers/layerProcessor';
 import { readArchiveStream, readLayoutDir } from './archiveReader';
+import { readFromStorage } from './engineStorage';
 import type { Cache } from '../layers/cache';
 import type { Daemon, DaemonImage } from '../image/daemon';
 import { CompareError, messageOf, throwIfAborted } from '../util/errors';
@@ -64,6 +65,8 @@ export function expectedExport(images: ReadonlyArray<{ diffIds: readonly string[
   return { ...(total ? { bytes: total } : {}), layers };
 }
 
+export type LoadAction = 'export' | 'storage' | 'read' | 'cache' | 'download';
+
 export interface LoadOptions {
   cache: Cache;
   /** Needed only when a reference names a daemon image (so the client library loads only then). */
@@ -73,8 +76,19 @@ export interface LoadOptions {
   /** Make sure every layer's bytes are in the layer store (to read files), not only its index. */
   needBytes?: boolean;
   onProgress?: (p: LoadProgress) => void;
-  /** Told once per source whether it had to be read or came from the cache (for tests and --debug). */
-  onSource?: (s: { ref: string; action: 'export' | 'read' | 'cache' | 'download' }) => void;
+  /**
+   * Told once per source whether it had to be read or came from the cache (for tests and --debug);
+   * 'storage': read from the engine's layer store, without an export (the fast path).
+   */
+  onSource?: (s: { ref: string; action: LoadAction }) => void;
+  /**
+   * Read daemon images from the engine's layer store when the engine allows
+   * it (see sources/engineStorage.ts) instead of exporting them. Default
+   * true; the CLI's --no-fast-path and the extension's setting turn it off.
+   */
+  fastPath?: boolean;
+  /** Things worth telling that are not errors: why the fast path was not taken (info), what its cleanup left behind (warning). */
+  onNote?: (n: { level: 'info' | 'warning'; message: string }) => void;
   /**
    * Plain references (`host:5000/app:ci`, what would name a daemon image) name
    * images in a registry: true for every reference, or one flag per reference.
@@ -105,6 +119,11 @@ export async function loadImages(refs: readonly string[], options: LoadOptions):
   const platform = options.platform ?? hostPlatform();
   const out: Array<ImageModel | undefined> = new Array(refs.length);
   const opts = options.needLayerBytes?.length && !options.needBytes ? { ...options, needBytes: true } : options;
+  let sawByte = false;
+  const firstByte = (): void => {
+    if (!sawByte) markPhase('first-byte');
+    sawByte = true;
+  };
 
   const daemonIdx = parsed.flatMap((r, i) => (r.kind === 'daemon' ? [i] : []));
   if (daemonIdx.length) {
@@ -112,13 +131,24 @@ export async function loadImages(refs: readonly string[], options: LoadOptions):
     const daemon = await opts.daemon();
     opts.onProgress?.({ message: `Inspecting ${daemonIdx.map((i) => refs[i]).join(', ')} at ${daemon.endpoint}` });
     const inspected = await Promise.all(daemonIdx.map((i) => daemon.inspect((parsed[i] as { name: string }).name, opts.signal)));
-    const toExport: number[] = [];
+    let toExport: number[] = [];
     for (const [k, i] of daemonIdx.entries()) {
       const warm = await fromCache(parsed[i], inspected[k], opts);
       if (warm) {
         out[i] = warm;
         opts.onSource?.({ ref: refs[i], action: 'cache' });
       } else toExport.push(k);
+    }
+    if (toExport.length && opts.fastPath !== false && daemon.storage) {
+      const served = await fromStorage(daemon, toExport.map((k) => inspected[k]), opts, firstByte, (j, image, contents) => {
+        const k = toExport[j];
+        const i = daemonIdx[k];
+        return toModel(parsed[i], 'daemon', refs[i], inspected[k].repoTags, image, contents, opts).then((m) => {
+          out[i] = m;
+          opts.onSource?.({ ref: refs[i], action: 'storage' });
+        });
+      });
+      toExport = toExport.filter((_, j) => !served.has(j));
     }
     if (toExport.length) {
       // Export by id: a tag may move between inspect and export; the id cannot.
@@ -142,6 +172,7 @@ export async function loadImages(refs: readonly string[], options: LoadOptions):
         signal: opts.signal,
         needBytes: opts.needBytes ? new Set(toExport.flatMap((k) => inspected[k].diffIds)) : undefined,
         onProgress: (bytes) => {
+          firstByte();
           bytesRead = bytes;
           tell();
         },
@@ -202,7 +233,71 @@ export async function loadImages(refs: readonly string[], options: LoadOptions):
       opts.onSource?.({ ref: refs[i], action: 'read' });
     }
   }
+  markPhase('loaded');
   return out as ImageModel[];
+}
+
+/**
+ * A performance mark for the bench's profile (scripts/bench.mjs reads them
+ * at exit): when the first byte of an export or of a rebuilt layer arrived,
+ * when the images were in hand. One entry per name, the latest.
+ */
+export function markPhase(name: 'first-byte' | 'loaded' | 'analysed' | 'written'): void {
+  performance.clearMarks(`container-compare:${name}`);
+  performance.mark(`container-compare:${name}`);
+}
+
+/**
+ * The fast path: daemon images read from the engine's layer store, each
+ * handed to `accept` as it is; returns which (by index in `images`) were.
+ * The others are exported: the store cannot be read (driver, remote engine,
+ * refused bind), or a layer in it could not be proven to be the layer.
+ */
+async function fromStorage(
+  daemon: Daemon,
+  images: DaemonImage[],
+  opts: LoadOptions,
+  firstByte: () => void,
+  accept: (j: number, image: LayoutImage, contents: ArchiveContents) => Promise<void>,
+): Promise<Set<number>> {
+  const served = new Set<number>();
+  const access = await daemon.storage!({ imageIds: images.map((x) => x.id), spillDir: opts.cache.layers.dir, cacheDir: opts.cache.dir, signal: opts.signal });
+  if ('unavailable' in access) {
+    if (access.required) throw new CompareError('unsupported', `Cannot read images from the engine's layer store: ${access.unavailable}`);
+    opts.onNote?.({ level: 'info', message: `Exporting instead of reading the engine's layer store: ${access.unavailable}` });
+    return served;
+  }
+  const { storage } = access;
+  try {
+    opts.onProgress?.({ message: `Reading ${images.length === 1 ? 'the image' : `${images.length} images`} from ${storage.description}`, bytes: 0 });
+    let bytes = 0;
+    const got = await readFromStorage(storage, images, {
+      cache: opts.cache,
+      signal: opts.signal,
+      needBytes: bytesNeeded(images, opts),
+      required: access.required,
+      onBytes: (n) => {
+        if (!bytes) firstByte();
+        bytes += n;
+        opts.onProgress?.({ message: `Reading layers from ${storage.description}`, bytes });
+      },
+    });
+    for (const [j, image] of got.images) {
+      await opts.cache.writeConfig(image.id, image.configBytes);
+      await accept(j, image, { images: [image], indexed: got.indexed });
+      served.add(j);
+    }
+    for (const [j, why] of got.skipped) opts.onNote?.({ level: 'info', message: `Exporting ${images[j].id.slice(0, 19)} instead of reading the engine's layer store: ${why}` });
+  } finally {
+    for (const message of await storage.close()) opts.onNote?.({ level: 'warning', message });
+  }
+  return served;
+}
+
+/** The layers whose bytes a load must leave in the store: those asked for, or every layer with needBytes. */
+function bytesNeeded(images: readonly DaemonImage[], opts: LoadOptions): ReadonlySet<string> | undefined {
+  if (opts.needLayerBytes?.length) return new Set(opts.needLayerBytes);
+  return opts.needBytes ? new Set(images.flatMap((x) => x.diffIds)) : undefined;
 }
 
 /** An archive or a layout on this machine. */
@@ -233,7 +328,8 @@ const ALL: ReadonlySet<string> = { has: () => true } as unknown as ReadonlySet<s
 
 async function fromCache(r: ImageRef, info: DaemonImage, opts: LoadOptions): Promise<ImageModel | undefined> {
   if (!info.diffIds.every((d) => opts.cache.hasIndex(d))) return undefined;
-  if (opts.needBytes && !info.diffIds.every((d) => opts.cache.layers.has(d))) return undefined;
+  const need = bytesNeeded([info], opts);
+  if (need && !info.diffIds.every((d) => !need.has(d) || opts.cache.layers.has(d))) return undefined;
   const configBytes = await opts.cache.readConfig(info.id);
   if (!configBytes) return undefined;
   const config = JSON.parse(configBytes.toString('utf8')) as ImageConfig;

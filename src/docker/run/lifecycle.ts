@@ -41,6 +41,9 @@ const DEFAULT_FOREIGN_GRACE_MS = 10 * 60_000;
 /** Runs of this process that are still going: their containers are never leftovers, even to this process's own sweep. */
 export const activeRuns = new Set<string>();
 
+/** OWNER_LABEL of the containers this process creates. */
+export const OWNER = (): string => `${hostname()}:${process.pid}`;
+
 /**
  * The two containers of one run in the engine: created with the run's
  * labels, started, inspected, and removed; every call bounded in time and
@@ -225,10 +228,10 @@ export class RunContainers {
 /**
  * Force-removes a container (kill + remove, with its anonymous volumes),
  * bounded in time. Only ever called for a container we created (the run's
- * own, or proven by ownershipOf): volumes of anyone else's are never touched.
- * Undefined on success or when it is already gone.
+ * own, the fast path's helper, or proven by ownershipOf): volumes of anyone
+ * else's are never touched. Undefined on success or when it is already gone.
  */
-async function removeContainer(docker: Dockerode, id: string, url: string): Promise<string | undefined> {
+export async function removeContainer(docker: Dockerode, id: string, url: string): Promise<string | undefined> {
   try {
     await docker.getContainer(id).remove({ force: true, v: true, abortSignal: AbortSignal.timeout(CLEANUP_TIMEOUT_MS) } as Dockerode.ContainerRemoveOptions);
     return undefined;

@@ -64,9 +64,13 @@ export class RunOwnership {
     }
   }
 
-  /** The labels of a container we create: the run, the side, the owner process (host:pid, this one's by default), and the token over them and the name. */
-  labels(name: string, runId: string, side: Side, owner = `${hostname()}:${process.pid}`): Record<string, string> {
-    return { [RUN_LABEL]: runId, [SIDE_LABEL]: side, [OWNER_LABEL]: owner, [TOKEN_LABEL]: this.token(name, runId, side, owner) };
+  /**
+   * The labels of a container we create: the run, the side (none for the
+   * fast path's helper), the owner process (host:pid, this one's by
+   * default), and the token over them and the name.
+   */
+  labels(name: string, runId: string, side: Side | undefined, owner = `${hostname()}:${process.pid}`): Record<string, string> {
+    return { [RUN_LABEL]: runId, ...(side ? { [SIDE_LABEL]: side } : {}), [OWNER_LABEL]: owner, [TOKEN_LABEL]: this.token(name, runId, side ?? '', owner) };
   }
 
   /**

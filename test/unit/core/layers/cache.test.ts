@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { FileEntry } from '../../../../src/core/image/model';
 import { Cache, defaultCacheDir, INDEX_DIR } from '../../../../src/core/layers/cache';
 
 const id = (c: string) => `sha256:${c.repeat(64)}`;
@@ -26,23 +27,42 @@ describe('Cache', () => {
     assert.equal(cache.hasIndex(id('b')), false);
   });
 
-  it('round-trips the secret kinds of a file, and keeps rows without secrets as short as before', async () => {
+  it('round-trips the secret kinds of a file, links, hashes, unknown content facts and non-ASCII paths', async () => {
     const cache = await Cache.open(dir);
-    const entries = [
-      { path: '/root/.npmrc', type: 'file' as const, mode: 0o600, uid: 0, gid: 0, size: 60, sha256: 'ab', text: true, lineEndings: 'lf' as const, offset: 1024, secrets: ['npmToken' as const] },
-      { path: '/app/.env', type: 'file' as const, mode: 0o644, uid: 0, gid: 0, size: 20, sha256: 'cd', text: true, lineEndings: 'lf' as const, offset: 2048, secrets: ['awsAccessKey' as const, 'password' as const] },
-      { path: '/app/main.py', type: 'file' as const, mode: 0o644, uid: 0, gid: 0, size: 5, sha256: 'ef', text: true, lineEndings: 'lf' as const, offset: 3072 },
+    const entries: FileEntry[] = [
+      { path: '/root/.npmrc', type: 'file', mode: 0o600, uid: 0, gid: 0, size: 60, sha256: 'ab', text: true, lineEndings: 'lf', offset: 1024, secrets: ['npmToken'] },
+      { path: '/app/.env', type: 'file', mode: 0o644, uid: 0, gid: 0, size: 20, sha256: 'cd', text: true, lineEndings: 'lf', offset: 2048, secrets: ['awsAccessKey', 'password'] },
+      { path: '/app/main.py', type: 'file', mode: 0o4755, uid: 4294967294, gid: 65534, size: 2 ** 40, sha256: 'ef', text: false, offset: 2 ** 41 },
+      { path: '/app/données/日本.txt', type: 'hardlink', mode: 0o644, uid: 0, gid: 0, size: 5, linkTarget: '/app/main.py', sha256: 'ef', text: true, lineEndings: 'crlf', lfSha256: '12' },
+      { path: '/app/current', type: 'symlink', mode: 0o777, uid: 0, gid: 0, size: 0, linkTarget: '../v1' },
+      { path: '/app/old', type: 'whiteout', mode: 0, uid: 0, gid: 0, size: 0 },
+      { path: '/app', type: 'opaque', mode: 0o755, uid: 0, gid: 0, size: 0 },
+      { path: '/dev/null', type: 'char', mode: 0o666, uid: 0, gid: 0, size: 0 },
+      { path: '/empty', type: 'file', mode: 0o644, uid: 0, gid: 0, size: 0, sha256: 'e3', text: true, lineEndings: 'none', offset: 0 },
     ];
     await cache.writeIndex({ diffId: id('c'), size: 4096, entries });
-    assert.deepEqual((await cache.readIndex(id('c')))?.entries, entries);
-    const doc = JSON.parse(await readFile(join(dir, INDEX_DIR, `${'c'.repeat(64)}.json`), 'utf8')) as { rows: unknown[][] };
-    assert.deepEqual(doc.rows.map((r) => r.length), [13, 13, 12]);
+    assert.deepEqual(await cache.readIndex(id('c')), { diffId: id('c'), size: 4096, entries });
+    assert.deepEqual(await cache.readIndex(id('c')), { diffId: id('c'), size: 4096, entries }, 'read twice');
+    await cache.writeIndex({ diffId: id('e'), size: 0, entries: [] });
+    assert.deepEqual(await cache.readIndex(id('e')), { diffId: id('e'), size: 0, entries: [] });
+  });
+
+  it('treats an index file it cannot read (truncated, another format, another layer) as no index', async () => {
+    const cache = await Cache.open(dir);
+    await cache.writeIndex({ diffId: id('f'), size: 1, entries: [{ path: '/a', type: 'file', mode: 0o644, uid: 0, gid: 0, size: 1 }] });
+    const bytes = await readFile(cache.indexFile(id('f')));
+    await writeFile(cache.indexFile(id('f')), bytes.subarray(0, bytes.length - 20));
+    assert.equal(await cache.readIndex(id('f')), undefined);
+    await writeFile(cache.indexFile(id('f')), JSON.stringify({ diffId: id('f'), size: 1, rows: [] }));
+    assert.equal(await cache.readIndex(id('f')), undefined);
+    await writeFile(cache.indexFile(id('0')), bytes);
+    assert.equal(await cache.readIndex(id('0')), undefined, 'an index filed under another layer');
   });
 
   it('does not read indexes of the previous format (v1 rows have no secret kinds: the layer is indexed again)', async () => {
-    assert.equal(INDEX_DIR, 'index-v2');
-    await mkdir(join(dir, 'index-v1'), { recursive: true });
-    await writeFile(join(dir, 'index-v1', `${'d'.repeat(64)}.json`), JSON.stringify({ diffId: id('d'), size: 1, rows: [['/a', 'file', 420, 0, 0, 1]] }));
+    assert.equal(INDEX_DIR, 'index-v3');
+    await mkdir(join(dir, 'index-v2'), { recursive: true });
+    await writeFile(join(dir, 'index-v2', `${'d'.repeat(64)}.json`), JSON.stringify({ diffId: id('d'), size: 1, rows: [['/a', 'file', 420, 0, 0, 1, null, null, null, null, null, null, ['password']]] }));
     const cache = await Cache.open(dir);
     assert.equal(cache.hasIndex(id('d')), false);
     assert.equal(await cache.readIndex(id('d')), undefined);
