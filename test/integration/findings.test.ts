@@ -221,10 +221,10 @@ describe('the CI drift gate: snapshot, then diff a new build against it', functi
     assert.deepEqual(j.packages, direct.packages);
 
     const text = await diff(baseline, PHP[1]);
-    assert.match(text.stdout, /^Findings\n {2}✗ install-fcgid\.sh has CRLF line endings in ci; /);
+    assert.match(text.stdout, /^Findings\n {2}✗ CC102 install-fcgid\.sh has CRLF line endings in ci; /);
     const md = await diff(baseline, PHP[1], '--markdown', '--fail-on', 'files,packages');
     assert.equal(md.code, 1);
-    assert.match(md.stdout, /^## Container Compare: `cc-example\/php-fcgid:laptop` vs `cc-example\/php-fcgid:ci`\n\n### Findings\n\n1\. ✗ \*\*install-fcgid\.sh has CRLF line endings in ci; `RUN sh \/usr\/local\/bin\/install-fcgid\.sh` then produced/);
+    assert.match(md.stdout, /^## Container Compare: `cc-example\/php-fcgid:laptop` vs `cc-example\/php-fcgid:ci`\n\n### Findings\n\n1\. ✗ `CC102` \*\*install-fcgid\.sh has CRLF line endings in ci; `RUN sh \/usr\/local\/bin\/install-fcgid\.sh` then produced/);
     assert.match(md.stdout, /<details><summary>Packages: dpkg 1 removed<\/summary>/);
   });
 

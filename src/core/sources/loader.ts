@@ -143,7 +143,7 @@ export async function loadImages(refs: readonly string[], options: LoadOptions):
       const served = await fromStorage(daemon, toExport.map((k) => inspected[k]), opts, firstByte, (j, image, contents) => {
         const k = toExport[j];
         const i = daemonIdx[k];
-        return toModel(parsed[i], 'daemon', refs[i], inspected[k].repoTags, image, contents, opts).then((m) => {
+        return toModel(parsed[i], 'daemon', refs[i], inspected[k].repoTags, image, contents, opts, inspected[k].size).then((m) => {
           out[i] = m;
           opts.onSource?.({ ref: refs[i], action: 'storage' });
         });
