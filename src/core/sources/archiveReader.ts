@@ -12,7 +12,19 @@ import { readLayout, type Platform } from '../image/layout';
 import { hostile, safeRelativeName } from '../layers/paths';
 
 /** Small files (manifests, configs, indexes) are kept in memory; no real one comes near this. */
-const MAX_METADATA = 16 * 2 ** 20;
+export const MAX_METADATA = 16 * 2 ** 20;
+
+/**
+ * All the small files of one archive together: a docker save of hundreds of
+ * images holds a few MiB of them. Beyond these an archive is refused rather
+ * than kept in memory.
+ */
+export const MAX_METADATA_TOTAL = 64 * 2 ** 20;
+export const MAX_ARCHIVE_FILES = 100_000;
+
+function tooLarge(where: string, path: string, size: number): CompareError {
+  return new CompareError('hostileArchive', `${where}: ${path} is ${size} bytes, more than the ${MAX_METADATA / 2 ** 20} MiB a manifest, index or config may have; refusing it as too large`);
+}
 
 export interface ReadOptions {
   /** How the archive is named in messages. */
@@ -64,8 +76,12 @@ export async function readArchiveStream(input: Readable, opts: ReadOptions): Pro
   // With trustDiffIds: layers read but not yet named, their bytes waiting for a diffID to be committed under.
   const pending = new Map<string, { layer: ProcessedLayer; writer: LayerWriter }>();
   const unreadable = new Map<string, string>();
+  // Files too large to be metadata: if the layout asks for one (manifest.json, a config), that is the error.
+  const oversized = new Map<string, number>();
   const extract = tar.extract();
   let bytes = 0;
+  let entries = 0;
+  let smallBytes = 0;
   // The entry being read: on failure, wait for it to clean up (abort its layer write) before reporting.
   let current: Promise<void> = Promise.resolve();
   // The first problem found in an entry explains the failure better than the stream error it causes.
@@ -104,6 +120,9 @@ export async function readArchiveStream(input: Readable, opts: ReadOptions): Pro
 
   async function onEntry(header: tar.Header, stream: Readable): Promise<void> {
     throwIfAborted(opts.signal);
+    if (++entries > MAX_ARCHIVE_FILES) {
+      throw new CompareError('hostileArchive', `${where}: the archive holds more than ${MAX_ARCHIVE_FILES} files (a docker save or OCI archive holds a few per layer); refusing it`);
+    }
     const name = header.name ?? '';
     const path = safeRelativeName(name, where);
     const size = header.size ?? 0;
@@ -147,9 +166,15 @@ export async function readArchiveStream(input: Readable, opts: ReadOptions): Pro
     }
     if (size > MAX_METADATA) {
       unreadable.set(path, `${size} bytes, neither a layer nor metadata`);
+      oversized.set(path, size);
       return drainRest(head.rest);
     }
-    small.set(path, await collect(head.rest));
+    const bytes = await collect(head.rest);
+    smallBytes += bytes.length;
+    if (smallBytes > MAX_METADATA_TOTAL) {
+      throw new CompareError('hostileArchive', `${where}: the archive's files other than layers add up to more than ${MAX_METADATA_TOTAL / 2 ** 20} MiB (a docker save of hundreds of images holds a few); refusing it`);
+    }
+    small.set(path, bytes);
   }
 
   const counter = readAhead((n) => {
@@ -183,7 +208,16 @@ export async function readArchiveStream(input: Readable, opts: ReadOptions): Pro
       }
       return p;
     };
-    const images = await readLayout(async (p) => small.get(resolve(p)), where, opts.platform);
+    const images = await readLayout(
+      async (p) => {
+        const path = resolve(p);
+        const size = oversized.get(path);
+        if (size !== undefined) throw tooLarge(where, p, size);
+        return small.get(path);
+      },
+      where,
+      opts.platform,
+    );
     const indexed = new Map<string, ProcessedLayer>();
     for (const image of images) {
       for (const [i, blob] of image.layers.entries()) {
@@ -238,7 +272,8 @@ export async function readLayoutDir(dir: string, opts: ReadOptions): Promise<Arc
     async (p) => {
       const full = await inside(p);
       if (!full) return undefined;
-      if ((await stat(full)).size > MAX_METADATA) throw new CompareError('badArchive', `${where}: ${p} is too large to be metadata`);
+      const { size } = await stat(full);
+      if (size > MAX_METADATA) throw tooLarge(where, p, size);
       return readFile(full);
     },
     where,

@@ -7,7 +7,7 @@ import type { Cache } from '../layers/cache';
 import type { Daemon, DaemonImage } from '../image/daemon';
 import { CompareError, messageOf, throwIfAborted } from '../util/errors';
 import { historySteps } from '../image/history';
-import { hostPlatform, selectImage, type LayoutImage, type Platform } from '../image/layout';
+import { hostPlatform, parseConfig, selectImage, type LayoutImage, type Platform } from '../image/layout';
 import type { FileEntry, ImageConfig, ImageModel, LayerInfo, SourceKind } from '../image/model';
 import { parseImageReference, type ImageRef } from '../image/reference';
 import { readRegistryImage, RegistryClient, type RegistryOptions } from '../registry/client';
@@ -177,7 +177,12 @@ async function fromCache(r: ImageRef, info: DaemonImage, opts: LoadOptions): Pro
   if (opts.needBytes && !info.diffIds.every((d) => opts.cache.layers.has(d))) return undefined;
   const configBytes = await opts.cache.readConfig(info.id);
   if (!configBytes) return undefined;
-  const config = JSON.parse(configBytes.toString('utf8')) as ImageConfig;
+  let config: ImageConfig;
+  try {
+    config = parseConfig(configBytes, 'the cache', `config ${info.id}`);
+  } catch {
+    return undefined; // export it again: reading the export explains what is wrong with it
+  }
   const found = await Promise.all(info.diffIds.map((d) => opts.cache.readIndex(d)));
   if (found.some((x) => !x)) return undefined;
   const indexes = found.map((x) => x!.entries);
