@@ -247,7 +247,19 @@ export class LayerStore {
     return createReadStream(file, { start: offset, end: offset + length - 1 });
   }
 
+  /**
+   * The store's size as of the last scan plus what this process added since:
+   * scanning the folder after every layer would make an image of many layers
+   * quadratic. Other processes' additions are seen at the next scan, which
+   * happens as soon as the estimate passes the bound.
+   */
+  private estimate?: number;
+
   private async evict(keep: string): Promise<void> {
+    if (this.estimate !== undefined) {
+      this.estimate += (await stat(keep).catch(() => undefined))?.size ?? 0;
+      if (this.estimate <= this.maxBytes) return;
+    }
     const files: Array<{ path: string; size: number; used: number }> = [];
     for (const name of await readdir(this.dir)) {
       if (!name.endsWith('.tar') || name.includes('.tmp-')) continue;
@@ -262,5 +274,6 @@ export class LayerStore {
       await rm(f.path, { force: true });
       total -= f.size;
     }
+    this.estimate = total;
   }
 }
