@@ -16,13 +16,13 @@ describe('Cancelling', () => {
       const done = s.session.compare(PHP_A, PHP_B, controller.signal);
       // Cancel once the export is under way (its first layer bytes reached the cache folder).
       const count = (d: string) => (existsSync(join(cacheDir, d)) ? readdirSync(join(cacheDir, d)).length : 0);
-      await waitFor('the export to start', () => count('layers') > 0 || count('index-v2') > 0, 60_000);
+      await waitFor('the export to start', () => count('layers') > 0 || count('index-v3') > 0, 60_000);
       controller.abort();
       await assert.rejects(done, (e: Error & { reason?: string }) => e.reason === 'cancelled');
-      const leftovers = ['layers', 'index-v2', 'configs'].flatMap((d) => readdirSync(join(cacheDir, d)).filter((f) => f.includes('.tmp-')));
+      const leftovers = ['layers', 'index-v3', 'configs'].flatMap((d) => readdirSync(join(cacheDir, d)).filter((f) => f.includes('.tmp-')));
       assert.deepEqual(leftovers, [], 'temp files left behind');
       // The pair has 11 distinct layers; a finished load would have indexed them all.
-      assert.ok(readdirSync(join(cacheDir, 'index-v2')).length < 11, 'the load ran to the end despite the cancel');
+      assert.ok(readdirSync(join(cacheDir, 'index-v3')).length < 11, 'the load ran to the end despite the cancel');
     } finally {
       await undo();
     }

@@ -58,10 +58,15 @@ export function layerMap(entries: readonly FileEntry[], layer: number): SideMap 
   return m;
 }
 
-/** The whole merged filesystem as a map (the reference the fast path is tested against). */
+/**
+ * The whole merged filesystem as a map (the reference the fast path is
+ * tested against). Directories no layer has an entry for (layer -1) are left
+ * out, as the fast path and snapshots leave them out: they are there only
+ * because something is below them, and that something is compared.
+ */
 export function mergedMap(tree: FileTree): SideMap {
   const m: SideMap = new Map();
-  for (const e of tree.entries()) m.set(e.path, side(e, (e as MergedEntry).layer));
+  for (const e of tree.entries()) if ((e as MergedEntry).layer >= 0) m.set(e.path, side(e, (e as MergedEntry).layer));
   return m;
 }
 

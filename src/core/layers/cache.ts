@@ -4,15 +4,22 @@ import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'n
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { CompareError } from '../util/errors';
+import { nextTurn } from '../util/turns';
 import type { EntryType, FileEntry, LineEndings } from '../image/model';
 import type { SecretKind } from '../image/model';
 
 /**
  * Bumped whenever the index format changes, so old entries are simply not found.
  * v2: rows carry the secret kinds found in each file (FileEntry.secrets).
+ * v3: paths are where the engine puts them (through the layer's own
+ * symlinks, no opaque marker at the root); one row per line, read and
+ * written a batch at a time.
  */
-export const INDEX_DIR = 'index-v2';
+export const INDEX_DIR = 'index-v3';
+/** Rows serialised or parsed between two turns of the event loop. */
+const ROW_BATCH = 10_000;
 const DIGEST = /^sha256:([a-f0-9]{64})$/;
 /** Temp files older than this belong to a run that died; younger ones may be another process at work. */
 const STALE_TEMP_MS = 60 * 60 * 1000;
@@ -48,6 +55,20 @@ export async function writeAtomic(file: string, data: string | Buffer): Promise<
     await writeFile(tmp, data);
     await rename(tmp, file);
   } catch (e) {
+    await rm(tmp, { force: true });
+    throw e;
+  }
+}
+
+/** writeAtomic for content produced a piece at a time (large indexes), never held whole. */
+async function writeAtomicChunks(file: string, chunks: AsyncIterable<string>): Promise<void> {
+  const tmp = tempName(file);
+  const out = createWriteStream(tmp);
+  try {
+    await pipeline(Readable.from(chunks), out);
+    await rename(tmp, file);
+  } catch (e) {
+    out.destroy();
     await rm(tmp, { force: true });
     throw e;
   }
@@ -117,16 +138,39 @@ export class Cache {
       return undefined;
     }
     try {
-      const doc = JSON.parse(text) as { diffId: string; size: number; rows: Row[] };
-      return { diffId: doc.diffId, size: doc.size, entries: doc.rows.map(fromRow) };
+      // The file is one JSON document, a row per line: parsed a batch of lines at a time, so a
+      // layer of a million entries does not hold the event loop (and a Ctrl-C) for seconds.
+      const lines = text.split('\n');
+      const head = JSON.parse(`${lines[0]}]}`) as { diffId: string; size: number };
+      if (lines.at(-1) !== ']}') return undefined;
+      const entries: FileEntry[] = [];
+      for (let i = 1; i < lines.length - 1; i += ROW_BATCH) {
+        const batch = lines.slice(i, Math.min(i + ROW_BATCH, lines.length - 1)).map((l) => (l.startsWith(',') ? l.slice(1) : l)).filter(Boolean);
+        if (batch.length) for (const r of JSON.parse(`[${batch.join(',')}]`) as Row[]) entries.push(fromRow(r));
+        await nextTurn();
+      }
+      return { diffId: head.diffId, size: head.size, entries };
     } catch {
       return undefined; // unreadable (written by a future version?): re-index
     }
   }
 
   async writeIndex(index: CachedIndex): Promise<void> {
-    const doc = { diffId: index.diffId, size: index.size, rows: index.entries.map(toRow) };
-    await writeAtomic(this.indexFile(index.diffId), JSON.stringify(doc));
+    const file = this.indexFile(index.diffId);
+    const { entries } = index;
+    await writeAtomicChunks(
+      file,
+      (async function* () {
+        yield `${JSON.stringify({ diffId: index.diffId, size: index.size }).slice(0, -1)},"rows":[\n`;
+        for (let i = 0; i < entries.length; i += ROW_BATCH) {
+          let chunk = '';
+          for (let j = i; j < Math.min(i + ROW_BATCH, entries.length); j++) chunk += `${j ? ',' : ''}${JSON.stringify(toRow(entries[j]))}\n`;
+          yield chunk;
+          await nextTurn();
+        }
+        yield ']}';
+      })(),
+    );
   }
 
   async readConfig(id: string): Promise<Buffer | undefined> {

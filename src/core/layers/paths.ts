@@ -42,7 +42,9 @@ export function symlinkEscapes(linkPath: string, target: string): boolean {
 }
 
 export function hostile(where: string, name: string, why: string): CompareError {
-  return new CompareError('hostileArchive', `${where}: entry "${printable(name)}" ${why}; refusing to read this archive`);
+  // Names can be 4 KiB, or longer in a hostile PAX header: the message shows their start.
+  const shown = name.length > 200 ? `${name.slice(0, 200)}…` : name;
+  return new CompareError('hostileArchive', `${where}: entry "${printable(shown)}" ${why}; refusing to read this archive`);
 }
 
 /** Entry names come from untrusted archives: keep control characters out of messages. */

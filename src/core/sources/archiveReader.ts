@@ -5,6 +5,7 @@ import { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar-stream';
 import type { Cache, LayerWriter } from '../layers/cache';
+import type { EntryBudget } from '../layers/limits';
 import { CompareError, messageOf, throwIfAborted } from '../util/errors';
 import { ABSURD_ENTRY_SIZE } from '../layers/layerIndexer';
 import { decoderStream, processLayer, sniff, type ArchiveContents, type ProcessedLayer } from '../layers/layerProcessor';
@@ -42,6 +43,8 @@ export interface ReadOptions {
    * is always verified).
    */
   trustDiffIds?: boolean;
+  /** What the load may still keep in memory of layer indexes (layers/limits.ts). */
+  budget?: EntryBudget;
 }
 
 /** Whether a blob of known digest can be skipped: its index is cached and its bytes are not needed. */
@@ -147,7 +150,7 @@ export async function readArchiveStream(input: Readable, opts: ReadOptions): Pro
       if (await alreadyIndexed(digest && `sha256:${digest}`, opts)) return drainRest(head.rest);
       const writer = opts.cache.layers.createWriter();
       try {
-        const layer = await processLayer(head.rest, { where: `${where}: ${path}`, writer, signal: opts.signal, diffIdLater: opts.trustDiffIds });
+        const layer = await processLayer(head.rest, { where: `${where}: ${path}`, writer, signal: opts.signal, diffIdLater: opts.trustDiffIds, budget: opts.budget });
         if (opts.trustDiffIds) {
           pending.set(path, { layer, writer });
           return;
@@ -237,7 +240,7 @@ export async function readArchiveStream(input: Readable, opts: ReadOptions): Pro
         const buffered = small.get(path);
         if (!layer && buffered && !opts.cache.hasIndex(image.diffIds[i])) {
           // A tiny layer that did not look like one when it streamed past (no ustar magic).
-          layer = await processLayer(Readable.from([buffered]), { where: `${where}: ${blob.path}`, writer: opts.cache.layers.createWriter() });
+          layer = await processLayer(Readable.from([buffered]), { where: `${where}: ${blob.path}`, writer: opts.cache.layers.createWriter(), budget: opts.budget });
           await remember(opts.cache, layer);
         }
         if (layer) {
@@ -288,7 +291,7 @@ export async function readLayoutDir(dir: string, opts: ReadOptions): Promise<Arc
       const full = await inside(blob.path);
       if (!full) throw new CompareError('badArchive', `${where}: layer ${i + 1} (${blob.path}) is missing`);
       const writer = opts.cache.layers.createWriter();
-      const layer = await processLayer(createReadStream(full), { where: `${where}: ${blob.path}`, writer, signal: opts.signal });
+      const layer = await processLayer(createReadStream(full), { where: `${where}: ${blob.path}`, writer, signal: opts.signal, budget: opts.budget });
       verify(layer, diffId, blob.digest, `${where}: ${blob.path}`);
       await remember(opts.cache, layer);
       indexed.set(diffId, layer);

@@ -39,10 +39,10 @@ describe('Cache', () => {
     assert.deepEqual(doc.rows.map((r) => r.length), [13, 13, 12]);
   });
 
-  it('does not read indexes of the previous format (v1 rows have no secret kinds: the layer is indexed again)', async () => {
-    assert.equal(INDEX_DIR, 'index-v2');
-    await mkdir(join(dir, 'index-v1'), { recursive: true });
-    await writeFile(join(dir, 'index-v1', `${'d'.repeat(64)}.json`), JSON.stringify({ diffId: id('d'), size: 1, rows: [['/a', 'file', 420, 0, 0, 1]] }));
+  it('does not read indexes of the previous format (v2 paths ignore the layer\'s own symlinks: the layer is indexed again)', async () => {
+    assert.equal(INDEX_DIR, 'index-v3');
+    await mkdir(join(dir, 'index-v2'), { recursive: true });
+    await writeFile(join(dir, 'index-v2', `${'d'.repeat(64)}.json`), JSON.stringify({ diffId: id('d'), size: 1, rows: [['/a', 'file', 420, 0, 0, 1]] }));
     const cache = await Cache.open(dir);
     assert.equal(cache.hasIndex(id('d')), false);
     assert.equal(await cache.readIndex(id('d')), undefined);
