@@ -5,7 +5,7 @@ import { ContentScanner } from './contentScanner';
 import { CompareError, messageOf } from '../util/errors';
 import { contentOf, type EntryType, type FileEntry } from '../image/model';
 import { hostile, layerPath, symlinkEscapes } from './paths';
-import { EntryBudget, MAX_PATH_BYTES } from './limits';
+import { EntryBudget, MAX_ENTRIES_PER_IMAGE, MAX_PATH_BYTES, tooManyEntries } from './limits';
 
 const WHITEOUT = '.wh.';
 const OPAQUE = '.wh..wh..opq';
@@ -71,7 +71,12 @@ export class LayerIndexer extends Writable {
         }
       });
       this.extract.on('finish', () => resolve([...this.byPath.values()]));
-      this.extract.on('error', (e: Error) => reject(this.wrap(e)));
+      this.extract.on('error', (e: Error) => {
+        const err = this.wrap(e);
+        reject(err);
+        // A write waiting for the extract to drain would wait forever: fail the stream writing into us.
+        this.destroy(err);
+      });
     });
     // Callers await entries(); a rejection nobody awaited yet must not crash the process.
     this.done.catch(() => undefined);
@@ -118,7 +123,9 @@ export class LayerIndexer extends Writable {
       return;
     }
     path = dir === '/' ? `/${base}` : `${dir}/${base}`;
+    // The load's budget (all its images), and this layer alone, which can be no larger than its image.
     this.budget.take(where, 1, path.length + (header.linkname?.length ?? 0));
+    if (this.count > MAX_ENTRIES_PER_IMAGE) throw tooManyEntries(where);
     const entry: FileEntry = {
       path,
       type,

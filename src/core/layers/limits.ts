@@ -7,9 +7,9 @@ import { CompareError } from '../util/errors';
  * every entry is kept in memory while comparing, so past this an image is
  * refused rather than risking the process (README, Security notes).
  */
-export const MAX_ENTRIES_PER_IMAGE = 1_000_000;
+export const MAX_ENTRIES_PER_IMAGE = 500_000;
 /** Bytes of entry names and link targets an image's layers may hold together (real ones average well under 100 per entry). */
-export const MAX_NAME_BYTES_PER_IMAGE = 128 * 2 ** 20;
+export const MAX_NAME_BYTES_PER_IMAGE = 64 * 2 ** 20;
 /** Longest entry name or link target: Linux's PATH_MAX; no filesystem can hold a longer path. */
 export const MAX_PATH_BYTES = 4096;
 

@@ -5,17 +5,18 @@
  * extension, for the same JSON and Markdown.
  */
 import type { Cache } from '../layers/cache';
-import { compareImages, ignoreMatcher, type Comparison } from '../diff/compare';
+import { compareImagesAsync, ignoreMatcher, type Comparison } from '../diff/compare';
 import { throwIfAborted } from '../util/errors';
+import { nextTurn, runAsync } from '../util/turns';
 import { readFileBytes } from '../layers/files';
 import type { FindingFilter } from '../util/codes';
-import { rankFindings } from '../findings/findings';
+import { rankFindings, rankFindingsAsync } from '../findings/findings';
 import { resolveUser, type ResolvedUser } from '../findings/users';
 import { findLeftovers, type LayerFind, type Leftover } from '../findings/leftovers';
 import { MergedLookup, type LayerView } from '../layers/mergedDiff';
 import type { ImageModel } from '../image/model';
 import { diffPackages, ECOSYSTEMS, packageFiles, readPackages, type Ecosystem, type PackageSet } from '../packages/packages';
-import { toReport, type DiffReport, type ReportPackages } from './report';
+import { toReportSteps, type DiffReport, type ReportPackages } from './report';
 import type { RunReport, Side } from '../run/runModel';
 import { modelFromSnapshot, snapshotOf, type Snapshot } from './snapshot';
 
@@ -132,20 +133,34 @@ export async function analyzePair(a: AnalysisSide, b: AnalysisSide, opts: Analyz
   const snapshots = 'snapshot' in a || 'snapshot' in b;
   const model = (s: AnalysisSide): ImageModel => ('snapshot' in s ? modelFromSnapshot(s.snapshot, s.file) : snapshots ? modelFromSnapshot(snapshotOf(s.model)) : s.model);
   const models = { a: model(a), b: model(b) };
-  const comparison = compareImages(models.a, models.b, { ignore: opts.ignore, fullMerge: snapshots });
-  const base = toReport(comparison);
+  // Each phase below is synchronous and can take a while on a huge pair: a turn of the event loop between them
+  // lets a signal (or the signal) be answered.
+  const turn = async () => {
+    await nextTurn();
+    throwIfAborted(opts.signal);
+  };
+  const comparison = await compareImagesAsync(models.a, models.b, { ignore: opts.ignore, fullMerge: snapshots }, opts.signal);
+  await turn();
+  const base = await runAsync(toReportSteps(comparison), opts.signal);
+  await turn();
   const packages = await comparePackages(sides, models, opts);
   const ignored = ignoreMatcher(opts.ignore ?? []);
   const perLayer = new Map<string, LayerFind[]>();
   const leftoversOf = (s: AnalysisSide): Leftover[] => ('snapshot' in s ? s.snapshot.leftovers : findLeftovers(s.model, perLayer)).filter((l) => !ignored(l.path));
-  const report = withAnalysis(base, { packages, leftovers: { a: leftoversOf(a), b: leftoversOf(b) } });
+  await turn();
+  const leftoversA = leftoversOf(a);
+  await turn();
+  const report = withAnalysis(base, { packages, leftovers: { a: leftoversA, b: leftoversOf(b) } });
+  await turn();
   const users: Partial<Record<Side, ResolvedUser>> = {};
   for (const s of ['a', 'b'] as const) {
     const side = sides[s];
     const u = 'snapshot' in side ? undefined : await imageUser(side.model, { ...opts, fetchLayers: opts.fetchLayers && ((d) => opts.fetchLayers!(s, d)) });
     if (u) users[s] = u;
   }
-  return { comparison, report: rankWith({ comparison, report, users }, opts.run, opts.ignoreFindings) };
+  await turn();
+  const findings = await rankFindingsAsync({ comparison, packages: report.packages, leftovers: report.leftovers, run: opts.run, users, ignore: opts.ignoreFindings }, opts.signal);
+  return { comparison, report: withAnalysis({ ...report, findings }, {}) };
 }
 
 /**

@@ -1,3 +1,4 @@
+import { CompareError } from './errors';
 /**
  * Long synchronous work (indexes of a million entries, merged views, the
  * comparison) must give the event loop a turn now and then: signal handlers
@@ -25,3 +26,35 @@ export class TurnTimer {
     return true;
   }
 }
+
+/**
+ * Work written once as a generator that yields now and then (every few
+ * thousand iterations), run either to completion at once (`runSync`, for
+ * callers that need an answer now: tests, small inputs) or with turns of the
+ * event loop in between (`runAsync`), checking `signal` at each.
+ */
+export type Steps<T> = Generator<void, T, void>;
+
+export function runSync<T>(steps: Steps<T>): T {
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+export async function runAsync<T>(steps: Steps<T>, signal?: AbortSignal, timer = new TurnTimer()): Promise<T> {
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+    if (timer.due()) {
+      await nextTurn();
+      if (signal?.aborted) {
+        steps.return(undefined as T);
+        throw new CompareError('cancelled', 'Cancelled');
+      }
+    }
+  }
+}
+
+/** Iterations between two yields of a step generator: enough that yielding costs nothing, few enough to stay well under TURN_MS. */
+export const STEP = 4096;
