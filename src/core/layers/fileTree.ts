@@ -1,5 +1,6 @@
 import { posix } from 'node:path';
 import { contentOf, type FileEntry } from '../image/model';
+import { runAsync, runSync, STEP, type Steps } from '../util/turns';
 
 /** A file of the merged filesystem, with the layer that last wrote it. */
 export interface MergedEntry extends FileEntry {
@@ -24,8 +25,17 @@ export class FileTree {
   private count = 0;
 
   static merge(indexes: readonly FileEntry[][]): FileTree {
+    return runSync(FileTree.mergeSteps(indexes));
+  }
+
+  /** merge with turns of the event loop (and `signal` checked) while it works: a huge image takes seconds. */
+  static mergeAsync(indexes: readonly FileEntry[][], signal?: AbortSignal): Promise<FileTree> {
+    return runAsync(FileTree.mergeSteps(indexes), signal);
+  }
+
+  private static *mergeSteps(indexes: readonly FileEntry[][]): Steps<FileTree> {
     const tree = new FileTree();
-    indexes.forEach((entries, layer) => tree.apply(entries, layer));
+    for (const [layer, entries] of indexes.entries()) yield* tree.apply(entries, layer);
     return tree;
   }
 
@@ -33,10 +43,12 @@ export class FileTree {
     return this.count;
   }
 
-  private apply(entries: readonly FileEntry[], layer: number): void {
+  private *apply(entries: readonly FileEntry[], layer: number): Steps<void> {
+    let i = 0;
     // Markers hide what lower layers had; they never hide this layer's own entries. Whiteouts
     // first: a directory this layer both deletes and marks opaque (or writes into) is there.
     for (const e of entries) {
+      if (++i % STEP === 0) yield;
       if (e.type !== 'whiteout') continue;
       const parent = this.ensure(posix.dirname(e.path), layer, true);
       const child = parent.children?.get(posix.basename(e.path));
@@ -56,6 +68,7 @@ export class FileTree {
       }
     }
     for (const e of entries) {
+      if (++i % STEP === 0) yield;
       if (e.type === 'opaque' || e.type === 'whiteout') continue;
       const n = this.ensure(e.path, layer);
       if (!n.entry) this.count++;
