@@ -149,7 +149,7 @@ export interface DockerSaveItem {
 
 export function checkDockerSaveManifest(doc: unknown, where: string): DockerSaveItem[] {
   const c = new Checker(where, 'manifest.json');
-  const items = c.array(doc, 'manifest.json', MAX_MANIFESTS, 'a list of images');
+  const items = c.array(doc, 'the document', MAX_MANIFESTS, 'a list of images');
   items.forEach((v, i) => {
     const item = c.object(v, `[${i}]`);
     c.string(item.Config, `[${i}].Config`);
