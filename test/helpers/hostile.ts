@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { rm, stat } from 'node:fs/promises';
+import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -108,6 +108,44 @@ export async function writeArchive(
 }
 
 /**
+ * An OCI image layout directory (`oci:DIR`) of one image with one gzip
+ * layer streamed from `layer`: its blobs are found by digest, so a second
+ * read of it finds every layer indexed and goes straight to comparing.
+ */
+export async function writeLayoutDir(dir: string, layer: Readable): Promise<void> {
+  await mkdir(join(dir, 'blobs', 'sha256'), { recursive: true });
+  const tmp = join(dir, 'layer.tmp');
+  const h = createHash('sha256');
+  const tap = new Transform({
+    transform(c: Buffer, _e, cb) {
+      h.update(c);
+      cb(null, c);
+    },
+  });
+  await pipeline(layer, tap, createGzip({ level: 1 }), createWriteStream(tmp));
+  const diffId = `sha256:${h.digest('hex')}`;
+  const blobDigest = await digestOf(createReadStream(tmp));
+  await rename(tmp, join(dir, 'blobs', 'sha256', blobDigest.slice(7)));
+  const put = async (b: Buffer) => {
+    await writeFile(join(dir, 'blobs', 'sha256', sha256(b).slice(7)), b);
+    return { digest: sha256(b), size: b.length };
+  };
+  const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: { Cmd: ['/bin/sh'] }, rootfs: { type: 'layers', diff_ids: [diffId] }, history: [{ created_by: '/bin/sh -c make' }] }));
+  const size = (await stat(join(dir, 'blobs', 'sha256', blobDigest.slice(7)))).size;
+  const manifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...(await put(config)) },
+      layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: blobDigest, size }],
+    }),
+  );
+  const m = await put(manifest);
+  await writeFile(join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', ...m }] }));
+  await writeFile(join(dir, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
+}
+
+/**
  * A zstd frame of RLE blocks (RFC 8878): `total` bytes of `byte` from a few
  * bytes per 128 KiB block, after a raw block holding `head` (a tar header,
  * say). 4 GiB take 128 KiB. `windowLog`: the window the frame declares.
@@ -151,18 +189,21 @@ export interface ChildRun {
  * child (to signal it). The peak is what the child reports on exit
  * (peakHook.ts), or else the last VmHWM sampled from /proc (Linux).
  */
-export async function runCliChild(args: string[], opts: { env?: NodeJS.ProcessEnv; heapMiB?: number; timeoutMs?: number; onStart?: (pid: number) => void } = {}): Promise<ChildRun> {
+export async function runCliChild(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; heapMiB?: number; timeoutMs?: number; onStart?: (pid: number) => void; onStderr?: (all: string) => void } = {}): Promise<ChildRun> {
   const { readFile, mkdtemp, rm } = await import('node:fs/promises');
   const { tmpdir } = await import('node:os');
   const peakDir = await mkdtemp(join(tmpdir(), 'cc-peak-'));
   const peakFile = join(peakDir, 'peak');
-  const nodeArgs = [...(opts.heapMiB ? [`--max-old-space-size=${opts.heapMiB}`] : []), '--require', 'tsx/cjs', '--require', join(ROOT, 'test/helpers/peakHook.ts'), join(ROOT, 'src/cli/index.ts'), ...args];
+  const nodeArgs = [...(opts.heapMiB ? [`--max-old-space-size=${opts.heapMiB}`] : []), '--require', require.resolve('tsx/cjs'), '--require', join(ROOT, 'test/helpers/peakHook.ts'), join(ROOT, 'src/cli/index.ts'), ...args];
   const started = Date.now();
-  const child = spawn(process.execPath, nodeArgs, { cwd: ROOT, env: { ...process.env, ...opts.env, CC_PEAK_FILE: peakFile }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, nodeArgs, { cwd: opts.cwd ?? ROOT, env: { ...process.env, ...opts.env, CC_PEAK_FILE: peakFile }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (c: Buffer) => (stdout += c));
-  child.stderr.on('data', (c: Buffer) => (stderr += c));
+  child.stderr.on('data', (c: Buffer) => {
+    stderr += c;
+    opts.onStderr?.(stderr);
+  });
   let peakKiB = 0;
   const sample = async () => {
     const status = await readFile(`/proc/${child.pid}/status`, 'utf8').catch(() => '');

@@ -188,7 +188,9 @@ class Decoder extends Duplex {
     this.full = false;
     const wake = this.wake;
     this.wake = undefined;
-    wake?.();
+    // On the next turn, not now: the reader asks from inside push() and process.nextTick, and waking
+    // here would decode a whole bomb without the event loop (signals, cancellation) ever running.
+    if (wake) setImmediate(wake);
     this.inner?.resume();
   }
 
