@@ -1,4 +1,5 @@
 import { pipeline } from 'node:stream/promises';
+import { CompareError } from '../../core/util/errors';
 import { FileTree } from '../../core/layers/fileTree';
 import { findFile, readImageFile } from '../../core/layers/files';
 import { loadImages } from '../../core/sources/loader';
@@ -21,6 +22,8 @@ export const catCommand: Command<typeof options> = {
     let [image] = await loadImages(args.slice(0, 1), load);
     const tree = layer === undefined ? await FileTree.mergeAsync(image.indexes, signal) : undefined;
     let file = findFile(image, args[1], layer, { tree });
+    // A directory has no bytes to fetch (and one no layer lists has no layer: -1).
+    if (file.entry.type === 'dir') throw new CompareError('badArgument', `${file.path}: is a directory`);
     const diffId = image.layers[file.layer].diffId;
     if (!cache.layers.has(diffId)) {
       [image] = await loadImages(args.slice(0, 1), { ...load, needLayerBytes: [diffId] });

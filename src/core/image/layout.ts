@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import { CompareError } from '../util/errors';
 import type { ImageConfig } from './model';
-import { checkConfig, checkDockerSaveManifest, checkIndex, checkManifest, MAX_INDEX_NESTING, parseJsonDocument, type Descriptor, type DockerSaveItem } from './validate';
+import { checkConfig, checkDockerSaveManifest, checkIndex, checkManifest, MAX_INDEX_NESTING, parseJsonDocument, shown, type Descriptor, type DockerSaveItem } from './validate';
 import { nameVariants } from './reference';
 import { shortId } from '../util/text';
 
@@ -133,7 +133,7 @@ async function choosePlatform(descs: Descriptor[], read: ReadSmall, where: strin
   for (const d of descs) {
     if (d.mediaType && INDEX_TYPES.has(d.mediaType)) {
       // An index may list itself (blobs in an archive are found by name, not checked against their digest).
-      if (depth >= MAX_INDEX_NESTING) throw new CompareError('hostileArchive', `${where}: indexes nest more than ${MAX_INDEX_NESTING} deep (at ${d.digest}); refusing it`);
+      if (depth >= MAX_INDEX_NESTING) throw new CompareError('hostileArchive', `${where}: indexes nest more than ${MAX_INDEX_NESTING} deep (at ${shown(d.digest)}); refusing it`);
       const what = `index ${d.digest}`;
       const child = checkIndex(parseJsonDocument(await required(read, blobPath(d.digest, where), where), where, what), where, what);
       candidates.push(await choosePlatform(child.manifests, read, where, platform, depth + 1));
@@ -146,7 +146,7 @@ async function choosePlatform(descs: Descriptor[], read: ReadSmall, where: strin
     real.find((d) => d.platform?.os === platform.os && d.platform?.architecture === platform.architecture);
   if (match) return match;
   const offered = real.map((d) => (d.platform ? formatPlatform(d.platform as Platform) : '?')).join(', ');
-  throw new CompareError('unsupported', `${where}: no manifest for platform ${formatPlatform(platform)} (the index offers ${offered || 'none'}); choose one with --platform`);
+  throw new CompareError('unsupported', `${where}: no manifest for platform ${formatPlatform(platform)} (the index offers ${shown(offered, 300) || 'none'}); choose one with --platform`);
 }
 
 function withDiffIds(img: Omit<LayoutImage, 'diffIds'>, where: string): LayoutImage {
@@ -171,24 +171,24 @@ export function selectImage(images: LayoutImage[], name: string | undefined, whe
 }
 
 function listNames(images: LayoutImage[]): string {
-  return images.map((i) => i.names[0] ?? shortId(i.id)).join(', ');
+  return shown(images.map((i) => i.names[0] ?? shortId(i.id)).join(', '), 400);
 }
 
 export function blobPath(digest: string, where: string): string {
   const m = /^(sha256|sha512):([a-f0-9]+)$/.exec(digest ?? '');
-  if (!m) throw new CompareError('hostileArchive', `${where}: "${String(digest).slice(0, 80)}" is not a digest`);
+  if (!m) throw new CompareError('hostileArchive', `${where}: "${shown(String(digest), 80)}" is not a digest`);
   return `blobs/${m[1]}/${m[2]}`;
 }
 
 function clean(p: string, where: string): string {
   const n = posix.normalize(p);
-  if (n.startsWith('/') || n === '..' || n.startsWith('../')) throw new CompareError('hostileArchive', `${where}: manifest points outside the archive ("${p}")`);
+  if (n.startsWith('/') || n === '..' || n.startsWith('../')) throw new CompareError('hostileArchive', `${where}: manifest points outside the archive ("${shown(p)}")`);
   return n;
 }
 
 async function required(read: ReadSmall, path: string, where: string): Promise<Buffer> {
   const b = await read(path);
-  if (!b) throw new CompareError('badArchive', `${where}: "${path}" is referenced but missing from the archive (truncated?)`);
+  if (!b) throw new CompareError('badArchive', `${where}: "${shown(path)}" is referenced but missing from the archive (truncated?)`);
   return b;
 }
 

@@ -35,11 +35,12 @@ export const MAX_INDEX_NESTING = 4;
  */
 export function parseJsonDocument(bytes: Buffer, where: string, what: string): unknown {
   const depth = jsonDepth(bytes);
-  if (depth > MAX_JSON_DEPTH) throw new CompareError('hostileArchive', `${where}: ${what} nests more than ${MAX_JSON_DEPTH} levels deep; refusing it`);
+  if (depth > MAX_JSON_DEPTH) throw new CompareError('hostileArchive', `${where}: ${shown(what)} nests more than ${MAX_JSON_DEPTH} levels deep; refusing it`);
   try {
     return JSON.parse(bytes.toString('utf8'));
   } catch (e) {
-    throw new CompareError('badArchive', `${where}: ${what} is not valid JSON (${messageOf(e)})`);
+    // V8 quotes the text around the error: escaped too.
+    throw new CompareError('badArchive', `${where}: ${shown(what)} is not valid JSON (${shown(messageOf(e), 200)})`);
   }
 }
 
@@ -64,6 +65,12 @@ export function jsonDepth(b: Buffer): number {
   return max;
 }
 
+/** Untrusted text in a message: control characters escaped, cut short. */
+export function shown(s: string, max = 120): string {
+  const cut = s.length > max ? `${s.slice(0, max)}…` : s;
+  return cut.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
 /** What a value is, for "expected …, got …". */
 function kindOf(v: unknown): string {
   if (v === null) return 'null';
@@ -79,7 +86,7 @@ class Checker {
   ) {}
 
   fail(field: string, expected: string, v: unknown): never {
-    throw new CompareError('badArchive', `${this.where}: ${this.what}: ${field}: expected ${expected}, got ${kindOf(v)}`);
+    throw new CompareError('badArchive', `${this.where}: ${shown(this.what)}: ${shown(field)}: expected ${expected}, got ${kindOf(v)}`);
   }
 
   isObject(v: unknown): v is Record<string, unknown> {
@@ -114,7 +121,7 @@ class Checker {
 
   array(v: unknown, field: string, max: number, what = 'an array', why = ''): unknown[] {
     if (!Array.isArray(v)) this.fail(field, what, v);
-    if (v.length > max) throw new CompareError('hostileArchive', `${this.where}: ${this.what}: ${field} lists ${v.length} items, more than the limit of ${max}${why}; refusing it`);
+    if (v.length > max) throw new CompareError('hostileArchive', `${this.where}: ${shown(this.what)}: ${shown(field)} lists ${v.length} items, more than the limit of ${max}${why}; refusing it`);
     return v;
   }
 

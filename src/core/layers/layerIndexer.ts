@@ -4,7 +4,7 @@ import * as tar from 'tar-stream';
 import { ContentScanner } from './contentScanner';
 import { CompareError, messageOf } from '../util/errors';
 import { contentOf, type EntryType, type FileEntry } from '../image/model';
-import { hostile, layerPath, symlinkEscapes } from './paths';
+import { hostile, layerPath, printable, symlinkEscapes } from './paths';
 import { EntryBudget, MAX_ENTRIES_PER_IMAGE, MAX_PATH_BYTES, tooManyEntries } from './limits';
 
 const WHITEOUT = '.wh.';
@@ -107,6 +107,8 @@ export class LayerIndexer extends Writable {
     const type = header.type ? TYPES[header.type] : undefined;
     const size = header.size ?? 0;
     if (size > ABSURD_ENTRY_SIZE || size < 0) throw hostile(where, name, `claims an absurd size (${size} bytes)`);
+    // Only regular files carry data; tar-stream waits forever for a directory's claimed bytes when the tar ends first.
+    if (size > 0 && type && type !== 'file') throw hostile(where, name, `is a ${header.type} that claims ${size} bytes of content`);
     if (Buffer.byteLength(name) > MAX_PATH_BYTES) throw hostile(where, name, `is a name longer than ${MAX_PATH_BYTES} bytes (PATH_MAX)`);
     if (Buffer.byteLength(header.linkname ?? '') > MAX_PATH_BYTES) throw hostile(where, name, `links to a name longer than ${MAX_PATH_BYTES} bytes (PATH_MAX)`);
     let path = layerPath(name, where);
@@ -141,7 +143,7 @@ export class LayerIndexer extends Writable {
     } else if (type === 'symlink') {
       entry.linkTarget = header.linkname ?? '';
       if (symlinkEscapes(path, entry.linkTarget)) {
-        throw hostile(where, name, `is a symlink to "${entry.linkTarget}", outside the image`);
+        throw hostile(where, name, `is a symlink to "${printable(entry.linkTarget.slice(0, 200))}", outside the image`);
       }
     } else if (type === 'hardlink') {
       entry.linkTarget = layerPath(header.linkname ?? '', where);
@@ -205,7 +207,7 @@ export class LayerIndexer extends Writable {
         if (++hops > MAX_HOPS) throw hostile(this.where, name, 'is written through a loop of symlinks');
         const to = resolve(target.startsWith('/') ? target : `${cur}/${target}`);
         if (!this.dirs.has(to) && this.byPath.get(to)?.type !== 'dir') {
-          throw hostile(this.where, name, `is written through the symlink "${next}" (to "${target}"), which leads to no directory of this layer; the engine refuses to apply such a layer`);
+          throw hostile(this.where, name, `is written through the symlink "${printable(next)}" (to "${printable(target.slice(0, 200))}"), which leads to no directory of this layer; the engine refuses to apply such a layer`);
         }
         cur = to;
       }

@@ -10,7 +10,7 @@ import { CompareError, messageOf, throwIfAborted } from '../util/errors';
 import { ABSURD_ENTRY_SIZE } from '../layers/layerIndexer';
 import { decoderStream, processLayer, sniff, type ArchiveContents, type ProcessedLayer } from '../layers/layerProcessor';
 import { readLayout, type Platform } from '../image/layout';
-import { hostile, safeRelativeName } from '../layers/paths';
+import { hostile, printable, safeRelativeName } from '../layers/paths';
 
 /** Small files (manifests, configs, indexes) are kept in memory; no real one comes near this. */
 export const MAX_METADATA = 16 * 2 ** 20;
@@ -24,7 +24,7 @@ export const MAX_METADATA_TOTAL = 64 * 2 ** 20;
 export const MAX_ARCHIVE_FILES = 100_000;
 
 function tooLarge(where: string, path: string, size: number): CompareError {
-  return new CompareError('hostileArchive', `${where}: ${path} is ${size} bytes, more than the ${MAX_METADATA / 2 ** 20} MiB a manifest, index or config may have; refusing it as too large`);
+  return new CompareError('hostileArchive', `${where}: ${printable(path)} is ${size} bytes, more than the ${MAX_METADATA / 2 ** 20} MiB a manifest, index or config may have; refusing it as too large`);
 }
 
 export interface ReadOptions {
@@ -130,6 +130,8 @@ export async function readArchiveStream(input: Readable, opts: ReadOptions): Pro
     const path = safeRelativeName(name, where);
     const size = header.size ?? 0;
     if (size > ABSURD_ENTRY_SIZE || size < 0) throw hostile(where, name, `claims an absurd size (${size} bytes)`);
+    // Only regular files carry data; tar-stream waits forever for a directory's claimed bytes when the tar ends first.
+    if (size > 0 && header.type && !['file', 'contiguous-file'].includes(header.type)) throw hostile(where, name, `is a ${header.type} that claims ${size} bytes of content`);
     if (header.type === 'symlink' || header.type === 'link') {
       const target = header.type === 'symlink' ? posix.join(posix.dirname(path), header.linkname ?? '') : posix.normalize(header.linkname ?? '');
       if (!header.linkname || header.linkname.startsWith('/') || target === '..' || target.startsWith('../')) {
@@ -150,7 +152,7 @@ export async function readArchiveStream(input: Readable, opts: ReadOptions): Pro
       if (await alreadyIndexed(digest && `sha256:${digest}`, opts)) return drainRest(head.rest);
       const writer = opts.cache.layers.createWriter();
       try {
-        const layer = await processLayer(head.rest, { where: `${where}: ${path}`, writer, signal: opts.signal, diffIdLater: opts.trustDiffIds, budget: opts.budget });
+        const layer = await processLayer(head.rest, { where: `${where}: ${printable(path)}`, writer, signal: opts.signal, diffIdLater: opts.trustDiffIds, budget: opts.budget });
         if (opts.trustDiffIds) {
           pending.set(path, { layer, writer });
           return;
@@ -161,7 +163,8 @@ export async function readArchiveStream(input: Readable, opts: ReadOptions): Pro
         // A blob that merely looked like a tar is not an error until a manifest names it as a layer.
         if (e instanceof CompareError && e.reason === 'badArchive' && !path.endsWith('layer.tar') && kind !== 'gzip' && kind !== 'zstd') {
           unreadable.set(path, e.message);
-          return;
+          // The indexer stopped reading: the archive goes on only once this entry's bytes are read.
+          return head.drain();
         }
         throw e;
       }
@@ -206,7 +209,7 @@ export async function readArchiveStream(input: Readable, opts: ReadOptions): Pro
   async function resolveContents(): Promise<ArchiveContents> {
     const resolve = (p: string): string => {
       for (let hops = 0; links.has(p); hops++) {
-        if (hops > 16) throw new CompareError('hostileArchive', `${where}: "${p}" is part of a link loop`);
+        if (hops > 16) throw new CompareError('hostileArchive', `${where}: "${printable(p)}" is part of a link loop`);
         p = links.get(p)!;
       }
       return p;
@@ -231,7 +234,7 @@ export async function readArchiveStream(input: Readable, opts: ReadOptions): Pro
           pending.delete(path);
           const diffId = image.diffIds[i];
           Object.assign(waiting.layer, { diffId, digest: waiting.layer.compression === 'none' ? diffId : waiting.layer.digest });
-          verify(waiting.layer, diffId, blob.digest, `${where}: ${blob.path}`);
+          verify(waiting.layer, diffId, blob.digest, `${where}: ${printable(blob.path)}`);
           await waiting.writer.commit(diffId);
           await remember(opts.cache, waiting.layer);
           byPath.set(path, waiting.layer);
@@ -240,15 +243,15 @@ export async function readArchiveStream(input: Readable, opts: ReadOptions): Pro
         const buffered = small.get(path);
         if (!layer && buffered && !opts.cache.hasIndex(image.diffIds[i])) {
           // A tiny layer that did not look like one when it streamed past (no ustar magic).
-          layer = await processLayer(Readable.from([buffered]), { where: `${where}: ${blob.path}`, writer: opts.cache.layers.createWriter(), budget: opts.budget });
+          layer = await processLayer(Readable.from([buffered]), { where: `${where}: ${printable(blob.path)}`, writer: opts.cache.layers.createWriter(), budget: opts.budget });
           await remember(opts.cache, layer);
         }
         if (layer) {
-          verify(layer, image.diffIds[i], blob.digest, `${where}: ${blob.path}`);
+          verify(layer, image.diffIds[i], blob.digest, `${where}: ${printable(blob.path)}`);
           indexed.set(layer.diffId, layer);
         } else if (!opts.cache.hasIndex(image.diffIds[i])) {
           const why = unreadable.get(path);
-          throw new CompareError('badArchive', `${where}: layer ${i + 1} ("${blob.path}") ${why ? `cannot be read: ${why}` : 'is missing from the archive'}`);
+          throw new CompareError('badArchive', `${where}: layer ${i + 1} ("${printable(blob.path)}") ${why ? `cannot be read: ${why}` : 'is missing from the archive'}`);
         }
       }
     }
@@ -289,10 +292,10 @@ export async function readLayoutDir(dir: string, opts: ReadOptions): Promise<Arc
       const diffId = image.diffIds[i];
       if (indexUsable(diffId, opts) || indexed.has(diffId)) continue;
       const full = await inside(blob.path);
-      if (!full) throw new CompareError('badArchive', `${where}: layer ${i + 1} (${blob.path}) is missing`);
+      if (!full) throw new CompareError('badArchive', `${where}: layer ${i + 1} (${printable(blob.path)}) is missing`);
       const writer = opts.cache.layers.createWriter();
-      const layer = await processLayer(createReadStream(full), { where: `${where}: ${blob.path}`, writer, signal: opts.signal, budget: opts.budget });
-      verify(layer, diffId, blob.digest, `${where}: ${blob.path}`);
+      const layer = await processLayer(createReadStream(full), { where: `${where}: ${printable(blob.path)}`, writer, signal: opts.signal, budget: opts.budget });
+      verify(layer, diffId, blob.digest, `${where}: ${printable(blob.path)}`);
       await remember(opts.cache, layer);
       indexed.set(diffId, layer);
     }
@@ -358,8 +361,12 @@ function readAhead(onBytes: (n: number) => void): Transform {
   });
 }
 
-/** At least the first 512 bytes of a stream (enough to sniff), and a stream that yields everything from the start. */
-async function peek(stream: Readable): Promise<{ chunk: Buffer; rest: Readable }> {
+/**
+ * At least the first 512 bytes of a stream (enough to sniff), a stream that
+ * yields everything from the start, and `drain` to read what a reader of
+ * `rest` left unread.
+ */
+async function peek(stream: Readable): Promise<{ chunk: Buffer; rest: Readable; drain: () => Promise<void> }> {
   const it = stream[Symbol.asyncIterator]();
   const parts: Buffer[] = [];
   let have = 0;
@@ -382,7 +389,11 @@ async function peek(stream: Readable): Promise<{ chunk: Buffer; rest: Readable }
     })(),
     { objectMode: false },
   );
-  return { chunk, rest };
+  const drain = async () => {
+    if (ended) return;
+    for (let n = await it.next(); !n.done; n = await it.next()) void n;
+  };
+  return { chunk, rest, drain };
 }
 
 async function drainRest(s: Readable): Promise<void> {
