@@ -48,6 +48,17 @@ describe('Cache', () => {
     assert.equal(await cache.readIndex(id('d')), undefined);
   });
 
+  it('writes and reads large indexes a batch at a time, the same entries back (and an empty one)', async () => {
+    const cache = await Cache.open(dir);
+    const entries = Array.from({ length: 25_001 }, (_, i) => ({ path: `/d/f${i}`, type: 'file' as const, mode: 0o644, uid: 0, gid: 0, size: i, sha256: 'ab', offset: i * 512 }));
+    await cache.writeIndex({ diffId: id('e'), size: 1, entries });
+    assert.deepEqual((await cache.readIndex(id('e')))?.entries, entries);
+    await cache.writeIndex({ diffId: id('f'), size: 0, entries: [] });
+    assert.deepEqual((await cache.readIndex(id('f')))?.entries, []);
+    // Still one JSON document.
+    assert.equal((JSON.parse(await readFile(join(dir, INDEX_DIR, `${'e'.repeat(64)}.json`), 'utf8')) as { rows: unknown[] }).rows.length, 25_001);
+  });
+
   it('refuses digests that could name a path outside the cache', async () => {
     const cache = await Cache.open(dir);
     await assert.rejects(cache.writeIndex({ diffId: 'sha256:../../x', size: 0, entries: [] }), /not a sha256 digest/);
