@@ -109,6 +109,7 @@ fi
 missing=()
 command -v skopeo >/dev/null 2>&1 || missing+=(skopeo)
 command -v debootstrap >/dev/null 2>&1 || missing+=(debootstrap)
+command -v zstd >/dev/null 2>&1 || missing+=(zstd) # the zstd decoder's unit test compresses with the reference encoder
 [ -x /bin/busybox ] && dpkg -s busybox-static >/dev/null 2>&1 || missing+=(busybox-static)
 if [ "${#missing[@]}" -gt 0 ]; then
   apt_install "${missing[@]}"

@@ -7,8 +7,13 @@ export function rng(seed: number) {
 
 const NAMES = ['a', 'b', 'c'];
 
-/** A random layer as real layer tars look: every entry's parent directories come with it. */
-export function randomLayer(r: () => number): FileEntry[] {
+/**
+ * A random layer as real layer tars look: every entry's parent directories
+ * come with it. `sparse`: parents are often left out (as some tools write
+ * layers, and as a hostile tar does to write below a lower layer's file or
+ * symlink).
+ */
+export function randomLayer(r: () => number, sparse = false): FileEntry[] {
   const out = new Map<string, FileEntry>();
   const parents = new Set<string>();
   const n = 1 + Math.floor(r() * 6);
@@ -21,7 +26,7 @@ export function randomLayer(r: () => number): FileEntry[] {
     if (parents.has(path) || parentDirs.some((d) => out.get(d) && out.get(d)!.type !== 'dir')) continue;
     for (const dir of parentDirs) {
       parents.add(dir);
-      if (!out.has(dir)) out.set(dir, { path: dir, type: 'dir', mode: 0o755, uid: 0, gid: 0, size: 0 });
+      if (!out.has(dir) && !(sparse && r() < 0.6)) out.set(dir, { path: dir, type: 'dir', mode: 0o755, uid: 0, gid: 0, size: 0 });
     }
     const k = r();
     const e: FileEntry =

@@ -16,7 +16,7 @@ export const lsCommand: Command<typeof options> = {
     '  container-compare ls IMAGE [PATH] [--layer N] [--json]',
   ],
   options,
-  async run({ io, progress, load }, args, values) {
+  async run({ io, progress, load, signal }, args, values) {
     if (args.length < 1 || args.length > 2) throw usage('ls IMAGE [PATH]');
     const [image] = await loadImages(args.slice(0, 1), load);
     progress.done();
@@ -28,7 +28,7 @@ export const lsCommand: Command<typeof options> = {
       const prefix = dir === '/' ? '/' : dir + '/';
       entries = image.indexes[layer].filter((e) => e.path === dir || e.path.startsWith(prefix)).map((e) => ({ ...e, layer }));
     } else {
-      const tree = FileTree.merge(image.indexes);
+      const tree = await FileTree.mergeAsync(image.indexes, signal);
       const target = tree.resolve(dir);
       if (!target) throw new CompareError('notFound', `${dir}: no such file or directory in ${image.name}`);
       entries = target.entry.type === 'dir' ? tree.list(target.path) ?? [] : [target.entry];

@@ -90,7 +90,7 @@ export function alignLayers(a: StepSource | readonly LayerInfo[], b: StepSource 
   const ia = items(Array.isArray(a) ? { layers: a } : (a as StepSource));
   const ib = items(Array.isArray(b) ? { layers: b } : (b as StepSource));
   const rows: Row[] = [];
-  const same = lcs(ia, ib, (x, y) => !!x.layer && !!y.layer && x.layer.diffId === y.layer.diffId);
+  const same = lcs(ia, ib, (x) => x.layer?.diffId);
   let i = 0;
   let j = 0;
   for (const [mi, mj] of [...same, [ia.length, ib.length] as [number, number]]) {
@@ -103,7 +103,7 @@ export function alignLayers(a: StepSource | readonly LayerInfo[], b: StepSource 
 }
 
 function pairGap(ga: Item[], gb: Item[], rows: Row[]): void {
-  const matched = lcs(ga, gb, (x, y) => stepKey(x.instruction) === stepKey(y.instruction));
+  const matched = lcs(ga, gb, (x) => stepKey(x.instruction));
   let i = 0;
   let j = 0;
   for (const [mi, mj] of [...matched, [ga.length, gb.length] as [number, number]]) {
@@ -152,28 +152,69 @@ export function sameInstruction(a: { instruction: string }, b: { instruction: st
 }
 
 /**
- * Longest common subsequence, after setting aside the common head and tail
- * (most pairs share their base and differ in a few steps), so the table is
- * only as large as the part that differs.
+ * Cells of the LCS table at most (4 MiB of it): two real images differ in a
+ * few dozen steps, so only a hostile pair (thousands of history steps that
+ * all differ) goes past it, and gets the greedy alignment instead.
  */
-function lcs<T>(a: readonly T[], b: readonly T[], eq: (x: T, y: T) => boolean): Array<[number, number]> {
+export const MAX_LCS_CELLS = 1 << 20;
+
+/**
+ * Longest common subsequence of the items' keys (undefined matches
+ * nothing), after setting aside the common head and tail (most pairs share
+ * their base and differ in a few steps), so the table is only as large as
+ * the part that differs. Past MAX_LCS_CELLS, a greedy match in linear time:
+ * each item of `a` takes the next equal item of `b`.
+ */
+function lcs<T>(a: readonly T[], b: readonly T[], key: (x: T) => string | undefined): Array<[number, number]> {
+  const ka = a.map(key);
+  const kb = b.map(key);
+  const eq = (i: number, j: number) => ka[i] !== undefined && ka[i] === kb[j];
   let head = 0;
-  while (head < a.length && head < b.length && eq(a[head], b[head])) head++;
+  while (head < a.length && head < b.length && eq(head, head)) head++;
   let tail = 0;
-  while (tail < a.length - head && tail < b.length - head && eq(a[a.length - 1 - tail], b[b.length - 1 - tail])) tail++;
+  while (tail < a.length - head && tail < b.length - head && eq(a.length - 1 - tail, b.length - 1 - tail)) tail++;
   const out: Array<[number, number]> = [];
   for (let k = 0; k < head; k++) out.push([k, k]);
-  const ma = a.slice(head, a.length - tail);
-  const mb = b.slice(head, b.length - tail);
-  const n = ma.length;
-  const m = mb.length;
-  const t: number[][] = Array.from({ length: n + 1 }, () => new Array<number>(m + 1).fill(0));
-  for (let i = n - 1; i >= 0; i--) for (let j = m - 1; j >= 0; j--) t[i][j] = eq(ma[i], mb[j]) ? t[i + 1][j + 1] + 1 : Math.max(t[i + 1][j], t[i][j + 1]);
-  for (let i = 0, j = 0; i < n && j < m; ) {
-    if (eq(ma[i], mb[j]) && t[i][j] === t[i + 1][j + 1] + 1) out.push([head + i++, head + j++]);
-    else if (t[i + 1][j] >= t[i][j + 1]) i++;
-    else j++;
+  const n = a.length - tail - head;
+  const m = b.length - tail - head;
+  if ((n + 1) * (m + 1) > MAX_LCS_CELLS) greedy(ka.slice(head, head + n), kb.slice(head, head + m), head, out);
+  else {
+    const w = m + 1;
+    const t = new Int32Array((n + 1) * w);
+    for (let i = n - 1; i >= 0; i--) for (let j = m - 1; j >= 0; j--) t[i * w + j] = eq(head + i, head + j) ? t[(i + 1) * w + j + 1] + 1 : Math.max(t[(i + 1) * w + j], t[i * w + j + 1]);
+    for (let i = 0, j = 0; i < n && j < m; ) {
+      if (eq(head + i, head + j) && t[i * w + j] === t[(i + 1) * w + j + 1] + 1) out.push([head + i++, head + j++]);
+      else if (t[(i + 1) * w + j] >= t[i * w + j + 1]) i++;
+      else j++;
+    }
   }
   for (let k = 0; k < tail; k++) out.push([a.length - tail + k, b.length - tail + k]);
   return out;
+}
+
+/** Increasing matches in O((n + m) log m): each item of `a`, in order, takes the first equal item of `b` after the last one taken. */
+function greedy(a: ReadonlyArray<string | undefined>, b: ReadonlyArray<string | undefined>, offset: number, out: Array<[number, number]>): void {
+  const positions = new Map<string, number[]>();
+  b.forEach((k, j) => {
+    if (k === undefined) return;
+    const list = positions.get(k);
+    if (list) list.push(j);
+    else positions.set(k, [j]);
+  });
+  let last = -1;
+  a.forEach((k, i) => {
+    const list = k === undefined ? undefined : positions.get(k);
+    if (!list) return;
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (list[mid] <= last) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo < list.length) {
+      last = list[lo];
+      out.push([offset + i, offset + last]);
+    }
+  });
 }

@@ -10,7 +10,8 @@ import { FileTree } from '../layers/fileTree';
 import { MergedLookup, candidatePaths, type LayerView } from '../layers/mergedDiff';
 import { alignLayers, type LayerPair } from './align';
 import { diffConfig, type ConfigChange } from './configDiff';
-import { diffEntries, layerMap, mergedMap, reasonsFor, side, type FileChange, type FileSide, type SideMap } from './fileDiff';
+import { diffEntries, diffEntrySteps, layerMapSteps, mergedMap, reasonsFor, side, type FileChange, type FileSide, type SideMap } from './fileDiff';
+import { runAsync, runSync, STEP, type Steps } from '../util/turns';
 
 export interface Comparison {
   a: ImageModel;
@@ -42,8 +43,21 @@ export interface CompareOptions {
 }
 
 export function compareImages(a: ImageModel, b: ImageModel, opts: CompareOptions = {}): Comparison {
+  return runSync(compareSteps(a, b, opts));
+}
+
+/**
+ * compareImages with turns of the event loop between its steps, so that a
+ * signal or `signal` is answered while a pair of huge images is compared.
+ */
+export function compareImagesAsync(a: ImageModel, b: ImageModel, opts: CompareOptions = {}, signal?: AbortSignal): Promise<Comparison> {
+  return runAsync(compareSteps(a, b, opts), signal);
+}
+
+function* compareSteps(a: ImageModel, b: ImageModel, opts: CompareOptions): Steps<Comparison> {
   const ignored = ignoreMatcher(opts.ignore ?? []);
   const rows = alignLayers(a, b);
+  yield;
   const baseA = baseLayerCount(a.history, a.layers.length);
   const baseB = baseLayerCount(b.history, b.layers.length);
   for (const r of rows) if ((r.a && r.a.index < baseA) || (r.b && r.b.index < baseB)) r.base = true;
@@ -56,20 +70,20 @@ export function compareImages(a: ImageModel, b: ImageModel, opts: CompareOptions
   const rowOf = (x?: FileSide, y?: FileSide) => Math.max(x ? rowOfA.get(x.layer) ?? -1 : -1, y ? rowOfB.get(y.layer) ?? -1 : -1);
 
   const shared = opts.views ?? new Map<string, LayerView>();
-  const la = new MergedLookup(a.indexes, a.layers.map((l) => l.diffId), shared);
-  const lb = new MergedLookup(b.indexes, b.layers.map((l) => l.diffId), shared);
+  const la = yield* MergedLookup.build(a.indexes, a.layers.map((l) => l.diffId), shared);
+  const lb = yield* MergedLookup.build(b.indexes, b.layers.map((l) => l.diffId), shared);
   for (const r of rows) {
     if (r.status === 'identical') continue;
-    const ea = r.a ? effectiveEntries(a.indexes[r.a.index], la, r.a.index) : [];
-    const eb = r.b ? effectiveEntries(b.indexes[r.b.index], lb, r.b.index) : [];
-    r.files = diffEntries(layerMap(ea, r.a?.index ?? -1), layerMap(eb, r.b?.index ?? -1), ignored, () => r.index);
+    const ea = r.a ? yield* effectiveEntries(a.indexes[r.a.index], la, r.a.index) : [];
+    const eb = r.b ? yield* effectiveEntries(b.indexes[r.b.index], lb, r.b.index) : [];
+    r.files = yield* diffEntrySteps(yield* layerMapSteps(ea, r.a?.index ?? -1), yield* layerMapSteps(eb, r.b?.index ?? -1), ignored, () => r.index);
     r.written = { a: ea.length, b: eb.length };
     // Other diffIDs, nothing else: the step ran again and stamped other times.
     if (r.status === 'different' && !r.files.length) r.status = 'sameContent';
   }
   const files = opts.fullMerge
     ? diffEntries(mergedMap(FileTree.merge(a.indexes)), mergedMap(FileTree.merge(b.indexes)), ignored, rowOf)
-    : diffMerged(a, b, la, lb, rows, ignored, rowOf);
+    : yield* diffMerged(a, b, la, lb, rows, ignored, rowOf);
   return { a, b, layers: rows, files, config: diffConfig(a.config, b.config), ignored: [...(opts.ignore ?? [])] };
 }
 
@@ -80,13 +94,19 @@ export function compareImages(a: ImageModel, b: ImageModel, opts: CompareOptions
  * with the same bytes) or a deletion of nothing changes nothing, so two
  * steps that differ only there did the same work.
  */
-function effectiveEntries(entries: readonly FileEntry[], lookup: MergedLookup, layer: number): FileEntry[] {
-  return entries.filter((e) => {
-    if (e.type === 'opaque') return true;
+function* effectiveEntries(entries: readonly FileEntry[], lookup: MergedLookup, layer: number): Steps<FileEntry[]> {
+  const out: FileEntry[] = [];
+  let i = 0;
+  for (const e of entries) {
+    if (++i % STEP === 0) yield;
+    if (e.type === 'opaque') {
+      out.push(e);
+      continue;
+    }
     const below = lookup.get(e.path, layer);
-    if (e.type === 'whiteout') return below !== undefined;
-    return !below || reasonsFor(side(e, layer), side(below.entry, below.layer)).length > 0;
-  });
+    if (e.type === 'whiteout' ? below !== undefined : !below || reasonsFor(side(e, layer), side(below.entry, below.layer)).length > 0) out.push(e);
+  }
+  return out;
 }
 
 /** Whether a path is left out by the `--ignore` globs (a glob without a leading / is rooted). */
@@ -100,7 +120,7 @@ function normaliseGlob(g: string): string {
 }
 
 /** Differences of the merged filesystems, looking only where a differing layer could have changed something. */
-function diffMerged(
+function* diffMerged(
   a: ImageModel,
   b: ImageModel,
   la: MergedLookup,
@@ -108,7 +128,7 @@ function diffMerged(
   rows: LayerPair[],
   ignored: (p: string) => boolean,
   rowOf: (a?: FileSide, b?: FileSide) => number,
-): FileChange[] {
+): Steps<FileChange[]> {
   const differing = rows.flatMap((r) =>
     r.status === 'identical'
       ? []
@@ -119,11 +139,13 @@ function diffMerged(
   );
   const ma: SideMap = new Map();
   const mb: SideMap = new Map();
-  for (const p of candidatePaths(la, lb, differing)) {
+  let i = 0;
+  for (const p of yield* candidatePaths(la, lb, differing)) {
+    if (++i % STEP === 0) yield;
     const x = la.get(p);
     const y = lb.get(p);
     if (x) ma.set(p, side(x.entry, x.layer));
     if (y) mb.set(p, side(y.entry, y.layer));
   }
-  return diffEntries(ma, mb, ignored, rowOf);
+  return yield* diffEntrySteps(ma, mb, ignored, rowOf);
 }

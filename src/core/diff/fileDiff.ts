@@ -7,6 +7,7 @@
 import type { EntryType, FileEntry, LineEndings } from '../image/model';
 import type { FileTree, MergedEntry } from '../layers/fileTree';
 import { byPath } from '../util/text';
+import { runSync, STEP, type Steps } from '../util/turns';
 
 export type ChangeKind = 'added' | 'removed' | 'modified';
 /** Why a file present on both sides differs. `lineEndings`: the bytes are equal once CRLF is read as LF. */
@@ -50,28 +51,46 @@ export function side(e: FileEntry, layer: number): FileSide & { lfSha256?: strin
 
 /** A layer's own entries; whiteouts and opaque markers keep their own keys so they diff as deletions. */
 export function layerMap(entries: readonly FileEntry[], layer: number): SideMap {
+  return runSync(layerMapSteps(entries, layer));
+}
+
+export function* layerMapSteps(entries: readonly FileEntry[], layer: number): Steps<SideMap> {
   const m: SideMap = new Map();
+  let i = 0;
   for (const e of entries) {
+    if (++i % STEP === 0) yield;
     const key = e.type === 'opaque' ? `${e.path}/\0opaque` : e.type === 'whiteout' ? `${e.path}\0whiteout` : e.path;
     m.set(key, side(e, layer));
   }
   return m;
 }
 
-/** The whole merged filesystem as a map (the reference the fast path is tested against). */
+/**
+ * The whole merged filesystem as a map (the reference the fast path is
+ * tested against). Directories no layer has an entry for (layer -1) are left
+ * out, as the fast path and snapshots leave them out: they are there only
+ * because something is below them, and that something is compared.
+ */
 export function mergedMap(tree: FileTree): SideMap {
   const m: SideMap = new Map();
-  for (const e of tree.entries()) m.set(e.path, side(e, (e as MergedEntry).layer));
+  for (const e of tree.entries()) if ((e as MergedEntry).layer >= 0) m.set(e.path, side(e, (e as MergedEntry).layer));
   return m;
 }
 
 export function diffEntries(ma: SideMap, mb: SideMap, ignored: (p: string) => boolean, rowOf: (a?: FileSide, b?: FileSide) => number): FileChange[] {
+  return runSync(diffEntrySteps(ma, mb, ignored, rowOf));
+}
+
+/** diffEntries a step at a time (util/turns.ts). */
+export function* diffEntrySteps(ma: SideMap, mb: SideMap, ignored: (p: string) => boolean, rowOf: (a?: FileSide, b?: FileSide) => number): Steps<FileChange[]> {
   const out: FileChange[] = [];
   const emit = (path: string, change: ChangeKind, reasons: Reason[], a?: FileSide, b?: FileSide) => {
     if (ignored(path)) return;
     out.push({ path, change, reasons, layer: rowOf(a, b), ...(a ? { a: publicSide(a) } : {}), ...(b ? { b: publicSide(b) } : {}) });
   };
+  let i = 0;
   for (const [key, a] of ma) {
+    if (++i % STEP === 0) yield;
     const b = mb.get(key);
     if (!b) emit(a.path, 'removed', [], a);
     else {
@@ -79,7 +98,11 @@ export function diffEntries(ma: SideMap, mb: SideMap, ignored: (p: string) => bo
       if (reasons.length) emit(a.path, 'modified', reasons, a, b);
     }
   }
-  for (const [key, b] of mb) if (!ma.has(key)) emit(b.path, 'added', [], undefined, b);
+  for (const [key, b] of mb) {
+    if (++i % STEP === 0) yield;
+    if (!ma.has(key)) emit(b.path, 'added', [], undefined, b);
+  }
+  yield;
   return out.sort(byPath);
 }
 

@@ -13,12 +13,27 @@ import type { Finding } from './finding';
 import { linkSymptoms } from './linker';
 import { sortFindings } from './rank';
 import { RULES } from './rules';
+import { runAsync, runSync, type Steps } from '../util/turns';
 
 /** The findings of a comparison, ranked: the static ones, plus those of a run when given; the silenced ones left out. */
 export function rankFindings(input: FindingInput): Finding[] {
+  return runSync(rankSteps(input));
+}
+
+/** rankFindings with a turn of the event loop between rules, checking `signal` (a huge pair takes seconds). */
+export function rankFindingsAsync(input: FindingInput, signal?: AbortSignal): Promise<Finding[]> {
+  return runAsync(rankSteps(input), signal);
+}
+
+function* rankSteps(input: FindingInput): Steps<Finding[]> {
   const ctx = new FindingContext(input);
-  for (const rule of RULES) rule.check(ctx);
+  yield;
+  for (const rule of RULES) {
+    rule.check(ctx);
+    yield;
+  }
   linkSymptoms(ctx);
+  yield;
   const silenced = silencer(input.ignore ?? []);
   return sortFindings(ctx.list.filter((f) => !silenced(f)));
 }

@@ -74,6 +74,9 @@ export function baseLayerCount(steps: readonly HistoryStep[], layerCount: number
   let base = 0;
   let layersSoFar = 0;
   let leading = true;
+  // Whether a layer step comes after step i, for every i in one pass (not a scan per CMD: histories can be long).
+  const layerAfter: boolean[] = new Array(steps.length).fill(false);
+  for (let i = steps.length - 2; i >= 0; i--) layerAfter[i] = layerAfter[i + 1] || (!steps[i + 1].emptyLayer && steps[i + 1].layerIndex !== undefined);
   for (const [i, s] of steps.entries()) {
     if (!s.emptyLayer && s.layerIndex !== undefined) {
       layersSoFar = s.layerIndex + 1;
@@ -82,7 +85,7 @@ export function baseLayerCount(steps: readonly HistoryStep[], layerCount: number
       else leading = false;
       continue;
     }
-    if (/^(CMD|ENTRYPOINT)\b/.test(s.instruction) && steps.slice(i + 1).some((t) => !t.emptyLayer && t.layerIndex !== undefined)) base = Math.max(base, layersSoFar);
+    if (/^(CMD|ENTRYPOINT)\b/.test(s.instruction) && layerAfter[i]) base = Math.max(base, layersSoFar);
   }
   // History that stops short (fewer steps than layers) leaves later layers out of the base.
   return Math.min(base, layerCount);

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
-import { CompareError, messageOf } from '../util/errors';
+import { CompareError } from '../util/errors';
 import type { ImageConfig } from './model';
+import { checkConfig, checkDockerSaveManifest, checkIndex, checkManifest, MAX_INDEX_NESTING, parseJsonDocument, shown, type Descriptor, type DockerSaveItem } from './validate';
 import { nameVariants } from './reference';
 import { shortId } from '../util/text';
 
@@ -53,14 +54,6 @@ const INDEX_TYPES = new Set(['application/vnd.oci.image.index.v1+json', 'applica
 const REF_NAME = 'org.opencontainers.image.ref.name';
 const CONTAINERD_NAME = 'io.containerd.image.name';
 
-interface Descriptor {
-  mediaType?: string;
-  digest: string;
-  size?: number;
-  platform?: { os?: string; architecture?: string; variant?: string };
-  annotations?: Record<string, string>;
-}
-
 /**
  * Finds the images of an archive or layout: docker-save's manifest.json
  * when present (the legacy layout, and Docker 25+ which writes it next to
@@ -69,22 +62,18 @@ interface Descriptor {
  */
 export async function readLayout(read: ReadSmall, where: string, platform: Platform): Promise<LayoutImage[]> {
   const manifest = await read('manifest.json');
-  if (manifest) return dockerSaveImages(parseJson(manifest, where, 'manifest.json'), read, where);
+  if (manifest) return dockerSaveImages(checkDockerSaveManifest(parseJsonDocument(manifest, where, 'manifest.json'), where), read, where);
   const index = await read('index.json');
-  if (index) return ociImages(parseJson(index, where, 'index.json'), read, where, platform);
+  if (index) return ociImages(checkIndex(parseJsonDocument(index, where, 'index.json'), where, 'index.json'), read, where, platform);
   throw new CompareError('badArchive', `${where}: neither manifest.json (docker save) nor index.json (OCI layout) found; is this an image archive?`);
 }
 
-async function dockerSaveImages(doc: unknown, read: ReadSmall, where: string): Promise<LayoutImage[]> {
-  if (!Array.isArray(doc)) throw new CompareError('badArchive', `${where}: manifest.json is not a list of images`);
+async function dockerSaveImages(items: DockerSaveItem[], read: ReadSmall, where: string): Promise<LayoutImage[]> {
   const images: LayoutImage[] = [];
-  for (const item of doc as Array<{ Config?: string; RepoTags?: string[] | null; Layers?: string[] }>) {
-    if (typeof item?.Config !== 'string' || !Array.isArray(item.Layers)) {
-      throw new CompareError('badArchive', `${where}: manifest.json entry without Config or Layers`);
-    }
+  for (const item of items) {
     const configPath = clean(item.Config, where);
     const configBytes = await required(read, configPath, where);
-    const config = parseJson(configBytes, where, configPath) as ImageConfig;
+    const config = parseConfig(configBytes, where, `config ${configPath}`);
     const id = `sha256:${digestOf(configBytes)}`;
     images.push(
       withDiffIds(
@@ -106,25 +95,20 @@ async function dockerSaveImages(doc: unknown, read: ReadSmall, where: string): P
   return images;
 }
 
-async function ociImages(doc: unknown, read: ReadSmall, where: string, platform: Platform): Promise<LayoutImage[]> {
-  const index = doc as { manifests?: Descriptor[] };
-  if (!Array.isArray(index?.manifests)) throw new CompareError('badArchive', `${where}: index.json has no manifests`);
+async function ociImages(index: { manifests: Descriptor[] }, read: ReadSmall, where: string, platform: Platform): Promise<LayoutImage[]> {
   // Group the top-level manifests by name: an `skopeo copy --all` layout lists one per platform.
   const groups = new Map<string, Descriptor[]>();
   for (const d of index.manifests) {
     const name = d.annotations?.[CONTAINERD_NAME] ?? d.annotations?.[REF_NAME] ?? '';
-    groups.set(name, [...(groups.get(name) ?? []), d]);
+    const group = groups.get(name);
+    if (group) group.push(d);
+    else groups.set(name, [d]);
   }
   const images: LayoutImage[] = [];
   for (const [name, descs] of groups) {
     const manifestDesc = await choosePlatform(descs, read, where, platform);
-    const manifest = parseJson(await required(read, blobPath(manifestDesc.digest, where), where), where, manifestDesc.digest) as {
-      config?: Descriptor;
-      layers?: Descriptor[];
-    };
-    if (!manifest.config || !Array.isArray(manifest.layers)) {
-      throw new CompareError('badArchive', `${where}: manifest ${manifestDesc.digest} has no config or layers`);
-    }
+    const what = `manifest ${manifestDesc.digest}`;
+    const manifest = checkManifest(parseJsonDocument(await required(read, blobPath(manifestDesc.digest, where), where), where, what), where, what);
     const configBytes = await required(read, blobPath(manifest.config.digest, where), where);
     const names = name ? [name, ...(manifestDesc.annotations?.[REF_NAME] && manifestDesc.annotations[REF_NAME] !== name ? [manifestDesc.annotations[REF_NAME]] : [])] : [];
     images.push(
@@ -133,7 +117,7 @@ async function ociImages(doc: unknown, read: ReadSmall, where: string, platform:
           names,
           id: manifest.config.digest,
           configBytes,
-          config: parseJson(configBytes, where, manifest.config.digest) as ImageConfig,
+          config: parseConfig(configBytes, where, `config ${manifest.config.digest}`),
           layers: manifest.layers.map((l) => ({ path: blobPath(l.digest, where), digest: l.digest, mediaType: l.mediaType, size: l.size })),
         },
         where,
@@ -144,12 +128,15 @@ async function ociImages(doc: unknown, read: ReadSmall, where: string, platform:
 }
 
 /** Walks nested indexes down to the one manifest for `platform`; attestation manifests (unknown/unknown) never match. */
-async function choosePlatform(descs: Descriptor[], read: ReadSmall, where: string, platform: Platform): Promise<Descriptor> {
+async function choosePlatform(descs: Descriptor[], read: ReadSmall, where: string, platform: Platform, depth = 0): Promise<Descriptor> {
   const candidates: Descriptor[] = [];
   for (const d of descs) {
     if (d.mediaType && INDEX_TYPES.has(d.mediaType)) {
-      const child = parseJson(await required(read, blobPath(d.digest, where), where), where, d.digest) as { manifests?: Descriptor[] };
-      candidates.push(await choosePlatform(child.manifests ?? [], read, where, platform));
+      // An index may list itself (blobs in an archive are found by name, not checked against their digest).
+      if (depth >= MAX_INDEX_NESTING) throw new CompareError('hostileArchive', `${where}: indexes nest more than ${MAX_INDEX_NESTING} deep (at ${shown(d.digest)}); refusing it`);
+      const what = `index ${d.digest}`;
+      const child = checkIndex(parseJsonDocument(await required(read, blobPath(d.digest, where), where), where, what), where, what);
+      candidates.push(await choosePlatform(child.manifests, read, where, platform, depth + 1));
     } else candidates.push(d);
   }
   const real = candidates.filter((d) => d.platform?.os !== 'unknown' && d.annotations?.['vnd.docker.reference.type'] !== 'attestation-manifest');
@@ -159,7 +146,7 @@ async function choosePlatform(descs: Descriptor[], read: ReadSmall, where: strin
     real.find((d) => d.platform?.os === platform.os && d.platform?.architecture === platform.architecture);
   if (match) return match;
   const offered = real.map((d) => (d.platform ? formatPlatform(d.platform as Platform) : '?')).join(', ');
-  throw new CompareError('unsupported', `${where}: no manifest for platform ${formatPlatform(platform)} (the index offers ${offered || 'none'}); choose one with --platform`);
+  throw new CompareError('unsupported', `${where}: no manifest for platform ${formatPlatform(platform)} (the index offers ${shown(offered, 300) || 'none'}); choose one with --platform`);
 }
 
 function withDiffIds(img: Omit<LayoutImage, 'diffIds'>, where: string): LayoutImage {
@@ -184,33 +171,30 @@ export function selectImage(images: LayoutImage[], name: string | undefined, whe
 }
 
 function listNames(images: LayoutImage[]): string {
-  return images.map((i) => i.names[0] ?? shortId(i.id)).join(', ');
+  return shown(images.map((i) => i.names[0] ?? shortId(i.id)).join(', '), 400);
 }
 
 export function blobPath(digest: string, where: string): string {
   const m = /^(sha256|sha512):([a-f0-9]+)$/.exec(digest ?? '');
-  if (!m) throw new CompareError('hostileArchive', `${where}: "${String(digest).slice(0, 80)}" is not a digest`);
+  if (!m) throw new CompareError('hostileArchive', `${where}: "${shown(String(digest), 80)}" is not a digest`);
   return `blobs/${m[1]}/${m[2]}`;
 }
 
 function clean(p: string, where: string): string {
   const n = posix.normalize(p);
-  if (n.startsWith('/') || n === '..' || n.startsWith('../')) throw new CompareError('hostileArchive', `${where}: manifest points outside the archive ("${p}")`);
+  if (n.startsWith('/') || n === '..' || n.startsWith('../')) throw new CompareError('hostileArchive', `${where}: manifest points outside the archive ("${shown(p)}")`);
   return n;
 }
 
 async function required(read: ReadSmall, path: string, where: string): Promise<Buffer> {
   const b = await read(path);
-  if (!b) throw new CompareError('badArchive', `${where}: "${path}" is referenced but missing from the archive (truncated?)`);
+  if (!b) throw new CompareError('badArchive', `${where}: "${shown(path)}" is referenced but missing from the archive (truncated?)`);
   return b;
 }
 
-function parseJson(b: Buffer, where: string, what: string): unknown {
-  try {
-    return JSON.parse(b.toString('utf8'));
-  } catch (e) {
-    throw new CompareError('badArchive', `${where}: ${what} is not valid JSON (${messageOf(e)})`);
-  }
+/** An image config, parsed and checked (validate.ts); `what` names it in messages. */
+export function parseConfig(b: Buffer, where: string, what: string): ImageConfig {
+  return checkConfig(parseJsonDocument(b, where, what), where, what);
 }
 
 function digestOf(b: Buffer): string {

@@ -12,8 +12,10 @@ import { decodeIndex, encodeIndex } from './indexCodec';
  * Bumped whenever the index format changes, so old entries are simply not found.
  * v2: rows carry the secret kinds found in each file (FileEntry.secrets).
  * v3: binary (indexCodec.ts) instead of JSON rows: read in a third of the time.
+ * v4: paths are where the engine puts them (through the layer's own
+ * symlinks, no opaque marker at the root).
  */
-export const INDEX_DIR = 'index-v3';
+export const INDEX_DIR = 'index-v4';
 const DIGEST = /^sha256:([a-f0-9]{64})$/;
 /** Temp files older than this belong to a run that died; younger ones may be another process at work. */
 const STALE_TEMP_MS = 60 * 60 * 1000;
@@ -223,7 +225,19 @@ export class LayerStore {
     return createReadStream(file, { start: offset, end: offset + length - 1 });
   }
 
+  /**
+   * The store's size as of the last scan plus what this process added since:
+   * scanning the folder after every layer would make an image of many layers
+   * quadratic. Other processes' additions are seen at the next scan, which
+   * happens as soon as the estimate passes the bound.
+   */
+  private estimate?: number;
+
   private async evict(keep: string): Promise<void> {
+    if (this.estimate !== undefined) {
+      this.estimate += (await stat(keep).catch(() => undefined))?.size ?? 0;
+      if (this.estimate <= this.maxBytes) return;
+    }
     const files: Array<{ path: string; size: number; used: number }> = [];
     for (const name of await readdir(this.dir)) {
       if (!name.endsWith('.tar') || name.includes('.tmp-')) continue;
@@ -238,5 +252,6 @@ export class LayerStore {
       await rm(f.path, { force: true });
       total -= f.size;
     }
+    this.estimate = total;
   }
 }

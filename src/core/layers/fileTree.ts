@@ -1,5 +1,6 @@
 import { posix } from 'node:path';
 import { contentOf, type FileEntry } from '../image/model';
+import { runAsync, runSync, STEP, type Steps } from '../util/turns';
 
 /** A file of the merged filesystem, with the layer that last wrote it. */
 export interface MergedEntry extends FileEntry {
@@ -24,8 +25,17 @@ export class FileTree {
   private count = 0;
 
   static merge(indexes: readonly FileEntry[][]): FileTree {
+    return runSync(FileTree.mergeSteps(indexes));
+  }
+
+  /** merge with turns of the event loop (and `signal` checked) while it works: a huge image takes seconds. */
+  static mergeAsync(indexes: readonly FileEntry[][], signal?: AbortSignal): Promise<FileTree> {
+    return runAsync(FileTree.mergeSteps(indexes), signal);
+  }
+
+  private static *mergeSteps(indexes: readonly FileEntry[][]): Steps<FileTree> {
     const tree = new FileTree();
-    indexes.forEach((entries, layer) => tree.apply(entries, layer));
+    for (const [layer, entries] of indexes.entries()) yield* tree.apply(entries, layer);
     return tree;
   }
 
@@ -33,27 +43,34 @@ export class FileTree {
     return this.count;
   }
 
-  private apply(entries: readonly FileEntry[], layer: number): void {
-    // Markers hide what lower layers had; they never hide this layer's own entries.
+  private *apply(entries: readonly FileEntry[], layer: number): Steps<void> {
+    let i = 0;
+    // Markers hide what lower layers had; they never hide this layer's own entries. Whiteouts
+    // first: a directory this layer both deletes and marks opaque (or writes into) is there.
     for (const e of entries) {
-      if (e.type === 'opaque') {
-        const n = this.find(e.path);
-        if (n?.children) {
-          this.count -= countBelow(n);
-          n.children.clear();
-        }
-      } else if (e.type === 'whiteout') {
-        const parent = this.find(posix.dirname(e.path));
-        const child = parent?.children?.get(posix.basename(e.path));
-        if (child) {
-          this.count -= countBelow(child) + (child.entry ? 1 : 0);
-          parent!.children!.delete(posix.basename(e.path));
-        }
+      if (++i % STEP === 0) yield;
+      if (e.type !== 'whiteout') continue;
+      const parent = this.ensure(posix.dirname(e.path), layer, true);
+      const child = parent.children?.get(posix.basename(e.path));
+      if (child) {
+        this.count -= countBelow(child) + (child.entry ? 1 : 0);
+        parent.children!.delete(posix.basename(e.path));
       }
     }
     for (const e of entries) {
+      // overlayfs ignores an opaque root (the engine shows the lower layers' files all the same).
+      if (e.type !== 'opaque' || e.path === '/') continue;
+      // The marker lives inside the directory: the layer has it as a directory.
+      const n = this.ensure(e.path, layer, true);
+      if (n.children) {
+        this.count -= countBelow(n);
+        n.children.clear();
+      }
+    }
+    for (const e of entries) {
+      if (++i % STEP === 0) yield;
       if (e.type === 'opaque' || e.type === 'whiteout') continue;
-      const n = this.ensure(e.path);
+      const n = this.ensure(e.path, layer);
       if (!n.entry) this.count++;
       if (e.type !== 'dir' && n.children?.size) {
         // A file replacing a directory hides everything that was below it.
@@ -67,6 +84,11 @@ export class FileTree {
       }
       n.entry = merged;
     }
+  }
+
+  /** A non-directory a layer writes below becomes a directory of that layer, as the engine makes it. */
+  private unset(n: Node, path: string, layer: number): void {
+    n.entry = { ...implicitDir(path), layer };
   }
 
   get(path: string): MergedEntry | undefined {
@@ -151,15 +173,26 @@ export class FileTree {
     return n;
   }
 
-  private ensure(path: string): Node {
+  /**
+   * The node of `path`, creating missing directories. A layer that writes
+   * below a path a lower layer made a file or a symlink gets a directory
+   * there: the engine applies the layer into its own directory (the lower
+   * symlink is not followed) and overlayfs shows that directory on top.
+   */
+  private ensure(path: string, layer: number, dir = false): Node {
     let n = this.root;
+    let at = '';
     for (const part of path.split('/')) {
       if (!part) continue;
+      if (n.entry && n.entry.type !== 'dir') this.unset(n, at, layer);
       n.children ??= new Map();
       let c = n.children.get(part);
       if (!c) n.children.set(part, (c = {}));
       n = c;
+      at += `/${part}`;
     }
+    // The directory a marker is in: the layer has it as a directory too.
+    if (dir && n.entry && n.entry.type !== 'dir') this.unset(n, at, layer);
     return n;
   }
 }
@@ -171,6 +204,6 @@ function countBelow(n: Node): number {
 }
 
 /** Layers may add a/b/c without an entry for a/b; such directories exist all the same. */
-function implicitDir(path: string): MergedEntry {
+export function implicitDir(path: string): MergedEntry {
   return { path, type: 'dir', mode: 0o755, uid: 0, gid: 0, size: 0, layer: -1 };
 }

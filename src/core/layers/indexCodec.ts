@@ -1,7 +1,7 @@
 import type { EntryType, FileEntry, LineEndings, SecretKind } from '../image/model';
 
 /**
- * The binary form of a layer's file index in the cache (index-v3). A warm
+ * The binary form of a layer's file index in the cache (index-v4). A warm
  * compare is mostly start-up and reading indexes, and JSON.parse of rows
  * builds every string twice and an array per entry before the entries; here
  * the strings of all entries (paths, link targets, hashes, secret kinds) are

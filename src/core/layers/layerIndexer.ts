@@ -5,11 +5,17 @@ import { ContentScanner } from './contentScanner';
 import { CompareError, messageOf } from '../util/errors';
 import { contentOf, type EntryType, type FileEntry } from '../image/model';
 import { hostile, layerPath, symlinkEscapes } from './paths';
+import { EntryBudget, MAX_ENTRIES_PER_IMAGE, MAX_PATH_BYTES, tooManyEntries } from './limits';
+import { inert } from '../util/inert';
 
 const WHITEOUT = '.wh.';
 const OPAQUE = '.wh..wh..opq';
 /** No real layer holds a single file this large; a header claiming it is hostile or corrupt. */
 export const ABSURD_ENTRY_SIZE = 2 ** 40;
+/** Symlink hops allowed when resolving, as Linux's MAXSYMLINKS. */
+const MAX_HOPS = 40;
+/** Entries between two turns of the event loop: signals and cancellation get a turn at least this often. */
+const YIELD_EVERY = 2048;
 
 const TYPES: Record<string, EntryType | undefined> = {
   file: 'file',
@@ -27,27 +33,51 @@ const TYPES: Record<string, EntryType | undefined> = {
  * holding more than one chunk of it. `entries()` resolves once the tar has
  * been read to its end; structural problems reject it with a CompareError
  * naming `where` (the layer) and the entry.
+ *
+ * Paths are placed where the engine puts them when it applies the layer
+ * (Docker's overlay2 and containerd both extract a layer into its own
+ * directory, resolving symlinks inside that directory only): an entry below
+ * a symlink this same layer created is written through it (`y -> /keep`,
+ * then `y/b` is `/keep/b`), and refused when that leads nowhere in the layer,
+ * as the engine refuses it; a symlink of a lower layer is not followed (the
+ * merged views make its path a directory). An opaque marker at the root is
+ * dropped: overlayfs ignores it there.
  */
 export class LayerIndexer extends Writable {
   private readonly extract = tar.extract();
   private readonly byPath = new Map<string, FileEntry>();
+  /** This layer's symlinks (path → target), to resolve the entries written through them. */
+  private readonly links = new Map<string, string>();
+  /** Directories this layer has: its directory entries' paths and every entry's ancestors. */
+  private readonly dirs = new Set<string>(['/']);
   private readonly done: Promise<FileEntry[]>;
+  private count = 0;
 
-  constructor(private readonly where: string) {
+  constructor(
+    private readonly where: string,
+    private readonly budget = new EntryBudget(),
+  ) {
     super();
     this.done = new Promise<FileEntry[]>((resolve, reject) => {
       this.extract.on('entry', (header, stream, next) => {
         // Its errors are the extract's, reported through entries().
         stream.on('error', () => undefined);
+        // Millions of tiny entries are read without the event loop ever running otherwise.
+        const proceed = ++this.count % YIELD_EVERY === 0 ? () => setImmediate(next) : next;
         try {
-          this.onEntry(header, stream as unknown as EntryStream, next);
+          this.onEntry(header, stream as unknown as EntryStream, proceed);
         } catch (e) {
           stream.resume();
           this.extract.destroy(e as Error);
         }
       });
       this.extract.on('finish', () => resolve([...this.byPath.values()]));
-      this.extract.on('error', (e: Error) => reject(this.wrap(e)));
+      this.extract.on('error', (e: Error) => {
+        const err = this.wrap(e);
+        reject(err);
+        // A write waiting for the extract to drain would wait forever: fail the stream writing into us.
+        this.destroy(err);
+      });
     });
     // Callers await entries(); a rejection nobody awaited yet must not crash the process.
     this.done.catch(() => undefined);
@@ -78,14 +108,27 @@ export class LayerIndexer extends Writable {
     const type = header.type ? TYPES[header.type] : undefined;
     const size = header.size ?? 0;
     if (size > ABSURD_ENTRY_SIZE || size < 0) throw hostile(where, name, `claims an absurd size (${size} bytes)`);
-    const path = layerPath(name, where);
+    // Only regular files carry data; tar-stream waits forever for a directory's claimed bytes when the tar ends first.
+    if (size > 0 && type && type !== 'file') throw hostile(where, name, `is a ${header.type} that claims ${size} bytes of content`);
+    if (Buffer.byteLength(name) > MAX_PATH_BYTES) throw hostile(where, name, `is a name longer than ${MAX_PATH_BYTES} bytes (PATH_MAX)`);
+    if (Buffer.byteLength(header.linkname ?? '') > MAX_PATH_BYTES) throw hostile(where, name, `links to a name longer than ${MAX_PATH_BYTES} bytes (PATH_MAX)`);
+    let path = layerPath(name, where);
     if (path === '/' || !type) {
       stream.on('end', next);
       stream.resume();
       return;
     }
     const base = posix.basename(path);
-    const dir = posix.dirname(path);
+    const dir = this.links.size ? this.throughLinks(posix.dirname(path), name) : posix.dirname(path);
+    if (base === OPAQUE && dir === '/') {
+      stream.on('end', next);
+      stream.resume();
+      return;
+    }
+    path = dir === '/' ? `/${base}` : `${dir}/${base}`;
+    // The load's budget (all its images), and this layer alone, which can be no larger than its image.
+    this.budget.take(where, 1, path.length + (header.linkname?.length ?? 0));
+    if (this.count > MAX_ENTRIES_PER_IMAGE) throw tooManyEntries(where);
     const entry: FileEntry = {
       path,
       type,
@@ -101,7 +144,7 @@ export class LayerIndexer extends Writable {
     } else if (type === 'symlink') {
       entry.linkTarget = header.linkname ?? '';
       if (symlinkEscapes(path, entry.linkTarget)) {
-        throw hostile(where, name, `is a symlink to "${entry.linkTarget}", outside the image`);
+        throw hostile(where, name, `is a symlink to "${inert(entry.linkTarget.slice(0, 200))}", outside the image`);
       }
     } else if (type === 'hardlink') {
       entry.linkTarget = layerPath(header.linkname ?? '', where);
@@ -110,6 +153,7 @@ export class LayerIndexer extends Writable {
         Object.assign(entry, contentOf(target));
       }
     }
+    this.noteDirs(entry);
     // Keyed by the tar name: a directory and its opaque marker share entry.path but are two entries.
     // A later entry for the same name wins, and moves to the end.
     this.byPath.delete(path);
@@ -127,6 +171,50 @@ export class LayerIndexer extends Writable {
       Object.assign(entry, scanner.finish());
       next();
     });
+  }
+
+  /** Records what this entry makes of its path and parents: a symlink to follow, a directory, or neither any more. */
+  private noteDirs(entry: FileEntry): void {
+    if (entry.type === 'symlink') this.links.set(entry.path, entry.linkTarget!);
+    else if (entry.type !== 'opaque') this.links.delete(entry.path);
+    if (entry.type === 'dir') this.dirs.add(entry.path);
+    for (let d = posix.dirname(entry.path); !this.dirs.has(d); d = posix.dirname(d)) this.dirs.add(d);
+  }
+
+  /**
+   * The directory `dir` of this layer after following this layer's own
+   * symlinks, as the engine resolves it (inside the layer's directory; `..`
+   * stops at its root). A link to a directory the layer does not have makes
+   * the engine fail to apply the layer: refused here too.
+   */
+  private throughLinks(dir: string, name: string): string {
+    let hops = 0;
+    const resolve = (p: string): string => {
+      const parts = p.split('/').filter(Boolean);
+      let cur = '/';
+      for (let i = 0; i < parts.length; i++) {
+        const part = parts[i];
+        if (part === '.') continue;
+        if (part === '..') {
+          cur = posix.dirname(cur);
+          continue;
+        }
+        const next = cur === '/' ? `/${part}` : `${cur}/${part}`;
+        const target = this.links.get(next);
+        if (target === undefined) {
+          cur = next;
+          continue;
+        }
+        if (++hops > MAX_HOPS) throw hostile(this.where, name, 'is written through a loop of symlinks');
+        const to = resolve(target.startsWith('/') ? target : `${cur}/${target}`);
+        if (!this.dirs.has(to) && this.byPath.get(to)?.type !== 'dir') {
+          throw hostile(this.where, name, `is written through the symlink "${inert(next)}" (to "${inert(target.slice(0, 200))}"), which leads to no directory of this layer; the engine refuses to apply such a layer`);
+        }
+        cur = to;
+      }
+      return cur;
+    };
+    return resolve(dir);
   }
 
   private wrap(e: Error): Error {

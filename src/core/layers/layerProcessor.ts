@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { Duplex, Transform, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as zlib from 'node:zlib';
-import { Decompress as ZstdDecompress } from 'fzstd';
 import { CompareError, messageOf } from '../util/errors';
 import { LayerIndexer } from './layerIndexer';
+import { ZstdDecoder } from './zstd';
+import type { EntryBudget } from './limits';
 import type { LayerWriter } from './cache';
 import type { LayoutImage } from '../image/layout';
 import type { FileEntry } from '../image/model';
@@ -58,6 +59,8 @@ export async function processLayer(
      * `diffId` empty and the writer uncommitted for the caller to commit.
      */
     diffIdLater?: boolean;
+    /** What this load may still keep in memory of indexes (limits.ts); by default one image's worth for this layer alone. */
+    budget?: EntryBudget;
   },
 ): Promise<ProcessedLayer> {
   const rawHash = createHash('sha256');
@@ -65,7 +68,7 @@ export async function processLayer(
   let compressedSize = 0;
   let size = 0;
   let compression: Compression | undefined;
-  const indexer = new LayerIndexer(opts.where);
+  const indexer = new LayerIndexer(opts.where, opts.budget);
   const writer = opts.writer;
 
   // An uncompressed blob's digest is its diffID: hash it once, in the tap below.
@@ -118,67 +121,124 @@ function explain(e: unknown, where: string, compression: Compression | undefined
   return new CompareError('badArchive', `${where}: ${msg}`, { cause: e });
 }
 
+/** Output the zstd decoder hands on before it waits for its reader: a 140 KiB frame can hold 4 GiB. */
+const ZSTD_STEP = 1 << 20;
+
 /**
- * A Transform that detects gzip or zstd on the first bytes and decodes, or
+ * A stream that detects gzip or zstd on the first bytes and decodes, or
  * passes the bytes through unchanged. `onRaw` sees every input chunk.
+ * Whatever the compression ratio, it holds a bounded amount of output: it
+ * decodes only as fast as its reader reads (gzip through zlib's own
+ * backpressure, zstd a step at a time), and yields to the event loop between
+ * zstd steps, so that a bomb stays cancellable.
  */
-export function decoderStream(onDetect: (c: Compression) => void, onRaw?: (chunk: Buffer) => void): Transform {
-  let decoder: Transform | undefined;
-  let detected = false;
-  return new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      if (!detected) {
-        detected = true;
-        const kind = sniff(chunk);
-        const compression: Compression = kind === 'gzip' || kind === 'zstd' ? kind : 'none';
-        onDetect(compression);
-        if (compression !== 'none') {
-          decoder = compression === 'gzip' ? zlib.createGunzip() : zstdDecoder();
-          decoder.on('data', (d: Buffer) => this.push(d));
-          decoder.on('error', (e) => this.destroy(e));
-        }
-      }
-      onRaw?.(chunk);
-      if (!decoder) return cb(null, chunk);
-      if (decoder.write(chunk)) cb();
-      else decoder.once('drain', () => cb());
-    },
-    flush(cb) {
-      if (!decoder) return cb();
-      decoder.once('end', () => cb());
-      decoder.end();
-    },
-  });
+export function decoderStream(onDetect: (c: Compression) => void, onRaw?: (chunk: Buffer) => void): Duplex {
+  return new Decoder(onDetect, onRaw);
 }
 
-/** zstd as a Transform: Node's zlib has it from 22.15/23.8 only, fzstd is the pure-JS fallback. */
-function zstdDecoder(): Transform {
-  const native = (zlib as { createZstdDecompress?: () => Transform }).createZstdDecompress;
-  if (native) return native();
-  const out: Buffer[] = [];
-  // Copied: fzstd may hand out views of its window, which later input overwrites.
-  const dec = new ZstdDecompress((data) => out.push(Buffer.from(data)));
-  const flushOut = (t: Transform) => {
-    for (const b of out.splice(0)) t.push(b);
-  };
-  return new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      try {
-        dec.push(chunk);
-        flushOut(this);
+class Decoder extends Duplex {
+  private detected = false;
+  /** gzip (or Node's own zstd): a stream whose output is read as this stream is read. */
+  private inner?: Transform;
+  private zstd?: ZstdDecoder;
+  /** Waiting for the reader: what to do when it asks for more. */
+  private wake?: () => void;
+  private full = false;
+
+  constructor(
+    private readonly onDetect: (c: Compression) => void,
+    private readonly onRaw?: (chunk: Buffer) => void,
+  ) {
+    super();
+  }
+
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (e?: Error | null) => void): void {
+    if (!this.detected) this.detect(chunk);
+    this.onRaw?.(chunk);
+    if (this.inner) {
+      if (this.inner.write(chunk)) cb();
+      else this.inner.once('drain', () => cb());
+    } else if (this.zstd) this.decodeZstd(chunk, false, cb);
+    else {
+      this.full = !this.push(chunk);
+      if (this.full) this.wake = () => cb();
+      else cb();
+    }
+  }
+
+  override _final(cb: (e?: Error | null) => void): void {
+    if (this.inner) {
+      this.inner.once('end', () => {
+        this.push(null);
         cb();
-      } catch (e) {
-        cb(new Error(`zstd: ${messageOf(e)}`));
-      }
-    },
-    flush(cb) {
+      });
+      this.inner.end();
+    } else if (this.zstd) {
+      this.decodeZstd(Buffer.alloc(0), true, (e) => {
+        if (!e) this.push(null);
+        cb(e);
+      });
+    } else {
+      this.push(null);
+      cb();
+    }
+  }
+
+  override _read(): void {
+    this.full = false;
+    const wake = this.wake;
+    this.wake = undefined;
+    // On the next turn, not now: the reader asks from inside push() and process.nextTick, and waking
+    // here would decode a whole bomb without the event loop (signals, cancellation) ever running.
+    if (wake) setImmediate(wake);
+    this.inner?.resume();
+  }
+
+  override _destroy(err: Error | null, cb: (e?: Error | null) => void): void {
+    this.inner?.destroy();
+    this.wake = undefined;
+    cb(err);
+  }
+
+  private detect(chunk: Buffer): void {
+    this.detected = true;
+    const kind = sniff(chunk);
+    const compression: Compression = kind === 'gzip' || kind === 'zstd' ? kind : 'none';
+    this.onDetect(compression);
+    const native = (zlib as { createZstdDecompress?: () => Transform }).createZstdDecompress;
+    if (compression === 'gzip' || (compression === 'zstd' && native)) {
+      const inner = compression === 'gzip' ? zlib.createGunzip() : native!();
+      inner.on('data', (d: Buffer) => {
+        if (!this.push(d)) inner.pause();
+      });
+      inner.on('error', (e) => this.destroy(e));
+      this.inner = inner;
+    } else if (compression === 'zstd') {
+      // Blocks are fresh buffers the decoder never touches again: wrapped, not copied.
+      this.zstd = new ZstdDecoder((b) => {
+        if (!this.push(Buffer.from(b.buffer, b.byteOffset, b.length))) this.full = true;
+      });
+    }
+  }
+
+  /** Feeds `chunk` to the zstd decoder a step at a time, waiting for the reader whenever it is behind. */
+  private decodeZstd(chunk: Buffer, final: boolean, cb: (e?: Error | null) => void): void {
+    let input: Buffer = chunk;
+    const step = (): void => {
+      if (this.destroyed) return;
+      let more: boolean;
       try {
-        dec.push(new Uint8Array(0), true);
-        flushOut(this);
-        cb();
+        more = this.zstd!.push(input, final, ZSTD_STEP);
       } catch (e) {
-        cb(new Error(`zstd: ${messageOf(e)}`));
+        return cb(new Error(`zstd: ${messageOf(e)}`));
       }
-    },
-  });
+      input = EMPTY;
+      if (!more) return cb();
+      if (this.full) this.wake = step;
+      else setImmediate(step);
+    };
+    step();
+  }
 }
+
+const EMPTY = Buffer.alloc(0);

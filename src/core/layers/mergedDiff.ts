@@ -1,19 +1,39 @@
 import { contentOf, type FileEntry } from '../image/model';
+import { implicitDir } from './fileTree';
+import { runSync, STEP, type Steps } from '../util/turns';
 
 /** One layer's entries by path, with its deletion markers apart. */
 export interface LayerView {
   files: Map<string, FileEntry>;
   whiteouts: Set<string>;
   opaques: Set<string>;
+  /**
+   * Directories the layer has without an entry of its own: the parents of
+   * what it writes (tars may omit them), an opaque directory. The engine
+   * creates them in the layer, so they replace a lower file or symlink.
+   */
+  dirs: Set<string>;
 }
 
-function view(entries: readonly FileEntry[]): LayerView {
-  const v: LayerView = { files: new Map(), whiteouts: new Set(), opaques: new Set() };
+function* view(entries: readonly FileEntry[]): Steps<LayerView> {
+  const v: LayerView = { files: new Map(), whiteouts: new Set(), opaques: new Set(), dirs: new Set() };
+  let i = 0;
   for (const e of entries) {
+    if (++i % STEP === 0) yield;
     if (e.type === 'whiteout') v.whiteouts.add(e.path);
     else if (e.type === 'opaque') v.opaques.add(e.path);
     else v.files.set(e.path, e);
   }
+  const implied = (d: string) => {
+    for (; d !== '/' && !v.dirs.has(d); d = d.slice(0, d.lastIndexOf('/')) || '/') v.dirs.add(d);
+  };
+  for (const e of entries) {
+    if (++i % STEP === 0) yield;
+    if (e.type === 'opaque') {
+      if (e.path !== '/') implied(e.path);
+    } else implied(e.path.slice(0, e.path.lastIndexOf('/')) || '/');
+  }
+  for (const p of v.files.keys()) v.dirs.delete(p);
   return v;
 }
 
@@ -31,16 +51,27 @@ export class MergedLookup {
   private readonly views: LayerView[];
 
   /** `shared` lets two images reuse the views of the layers they share (keyed by diffID). */
-  constructor(indexes: readonly FileEntry[][], diffIds?: readonly string[], shared?: Map<string, LayerView>) {
-    this.views = indexes.map((entries, i) => {
+  constructor(indexes: readonly FileEntry[][], diffIds?: readonly string[], shared?: Map<string, LayerView>, views?: LayerView[]) {
+    this.views = views ?? runSync(MergedLookup.viewSteps(indexes, diffIds, shared));
+  }
+
+  /** The lookup, built a step at a time (util/turns.ts): an index of a million entries takes a second. */
+  static *build(indexes: readonly FileEntry[][], diffIds?: readonly string[], shared?: Map<string, LayerView>): Steps<MergedLookup> {
+    return new MergedLookup(indexes, diffIds, shared, yield* MergedLookup.viewSteps(indexes, diffIds, shared));
+  }
+
+  private static *viewSteps(indexes: readonly FileEntry[][], diffIds?: readonly string[], shared?: Map<string, LayerView>): Steps<LayerView[]> {
+    const views: LayerView[] = [];
+    for (const [i, entries] of indexes.entries()) {
       const key = diffIds?.[i];
       let v = key ? shared?.get(key) : undefined;
       if (!v) {
-        v = view(entries);
+        v = yield* view(entries);
         if (key) shared?.set(key, v);
       }
-      return v;
-    });
+      views.push(v);
+    }
+    return views;
   }
 
   /** The layer views, for a caller that scans several lookups' layers once each. */
@@ -48,13 +79,22 @@ export class MergedLookup {
     return this.views;
   }
 
-  /** The entry visible at `p` and its layer, looking only at layers below `below` (default: all). */
+  /**
+   * The entry visible at `p` and its layer, looking only at layers below
+   * `below` (default: all). A directory a layer has only implicitly (see
+   * LayerView.dirs) shows the lower directory when there is one; over a lower
+   * file or symlink it is a directory of the (lowest) layer that implied it,
+   * as FileTree makes it; over nothing it is not compared (FileTree shows an
+   * implicit directory of layer -1 there, which no comparison counts).
+   */
   get(p: string, below = this.views.length): { entry: FileEntry; layer: number } | undefined {
     const up = ancestors(p);
+    let implied = -1;
     for (let l = below - 1; l >= 0; l--) {
       const v = this.views[l];
       const e = v.files.get(p);
       if (e) {
+        if (implied >= 0 && e.type !== 'dir') return { entry: implicitDir(p), layer: implied };
         if (e.type === 'hardlink' && e.sha256 === undefined && e.linkTarget) {
           // A hardlink to a file of a lower layer carries no content facts of its own.
           const t = this.get(e.linkTarget, l + 1);
@@ -63,6 +103,7 @@ export class MergedLookup {
         }
         return { entry: e, layer: l };
       }
+      if (v.dirs.has(p)) implied = l;
       if (v.whiteouts.has(p)) return undefined;
       for (const a of up) {
         // Deleted, replaced by a non-directory, or hidden below an opaque directory in this layer.
@@ -73,18 +114,22 @@ export class MergedLookup {
     }
     return undefined;
   }
-
 }
 
 /** Paths below any of `roots` that any of the layers mention (candidates; get() decides what is visible). */
-function below(views: Iterable<LayerView>, roots: ReadonlySet<string>, into: Set<string>): void {
+function* below(views: Iterable<LayerView>, roots: ReadonlySet<string>, into: Set<string>): Steps<void> {
   const under = (p: string) => {
     for (let i = p.lastIndexOf('/'); i > 0; i = p.lastIndexOf('/', i - 1)) if (roots.has(p.slice(0, i))) return true;
     return false;
   };
+  let i = 0;
   for (const v of views) {
-    for (const p of v.files.keys()) if (under(p)) into.add(p);
-    for (const p of v.whiteouts) if (under(p)) into.add(p);
+    for (const set of [v.files.keys(), v.whiteouts, v.dirs]) {
+      for (const p of set) {
+        if (++i % STEP === 0) yield;
+        if (under(p)) into.add(p);
+      }
+    }
   }
 }
 
@@ -95,26 +140,32 @@ function below(views: Iterable<LayerView>, roots: ReadonlySet<string>, into: Set
  * touch are the same on both sides (the alignment keeps identical layers in
  * order), so a 1 GB pair that differs in two layers costs two layers of work.
  */
-export function candidatePaths(
+export function* candidatePaths(
   a: MergedLookup,
   b: MergedLookup,
   differing: Array<{ image: 'a' | 'b'; layer: number; entries: readonly FileEntry[] }>,
-): Set<string> {
+): Steps<Set<string>> {
   const paths = new Set<string>();
   const roots = new Set<string>();
+  let i = 0;
   for (const d of differing) {
     const self = d.image === 'a' ? a : b;
+    // A directory a layer has only implicitly can replace a lower file or symlink.
+    for (const p of self.layerViews[d.layer].dirs) paths.add(p);
     for (const e of d.entries) {
+      if (++i % STEP === 0) yield;
       paths.add(e.path);
       if (e.type === 'opaque') roots.add(e.path);
       else if (e.type === 'whiteout' || e.type !== 'dir') {
-        // Only a directory that was there before has a subtree to lose.
-        if (self.get(e.path, d.layer)?.entry.type === 'dir') roots.add(e.path);
+        // A directory that was there before has a subtree to lose, and so has one
+        // that no layer lists (an implicit one: the lookup does not see it).
+        const before = self.get(e.path, d.layer);
+        if (!before || before.entry.type === 'dir') roots.add(e.path);
       }
     }
   }
   // A subtree present on one side only is either mentioned by a differing layer
   // (already a candidate) or hidden on the other side by one of the roots.
-  if (roots.size) below(new Set([...a.layerViews, ...b.layerViews]), roots, paths);
+  if (roots.size) yield* below(new Set([...a.layerViews, ...b.layerViews]), roots, paths);
   return paths;
 }

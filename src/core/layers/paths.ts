@@ -1,5 +1,6 @@
 import { posix } from 'node:path';
 import { CompareError } from '../util/errors';
+import { inert } from '../util/inert';
 
 /**
  * Turns a tar entry name into a normalised relative path ("etc/passwd"),
@@ -42,10 +43,7 @@ export function symlinkEscapes(linkPath: string, target: string): boolean {
 }
 
 export function hostile(where: string, name: string, why: string): CompareError {
-  return new CompareError('hostileArchive', `${where}: entry "${printable(name)}" ${why}; refusing to read this archive`);
-}
-
-/** Entry names come from untrusted archives: keep control characters out of messages. */
-export function printable(s: string): string {
-  return s.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  // Names can be 4 KiB, or longer in a hostile PAX header: the message shows their start.
+  const shown = name.length > 200 ? `${name.slice(0, 200)}…` : name;
+  return new CompareError('hostileArchive', `${where}: entry "${inert(shown)}" ${why}; refusing to read this archive`);
 }

@@ -3,6 +3,7 @@ import { Transform } from 'node:stream';
 import type { Cache } from '../layers/cache';
 import { CompareError, messageOf, throwIfAborted } from '../util/errors';
 import { processLayer, type ArchiveContents, type ProcessedLayer } from '../layers/layerProcessor';
+import type { EntryBudget } from '../layers/limits';
 import { readLayout, type BlobRef, type LayoutImage, type Platform } from '../image/layout';
 import { findCredentials, parseChallenges, type Challenge, type CredentialLookup } from './auth';
 import { DOCKER_HUB, formatRegistryName, type RegistryName } from '../image/registryName';
@@ -31,6 +32,8 @@ export interface RegistryReadOptions {
   /** Layers (by diffID) whose bytes must be in the layer store: fetched even when indexed. */
   needBytes?: ReadonlySet<string>;
   onProgress?: (p: RegistryProgress) => void;
+  /** What the load may still keep in memory of layer indexes (layers/limits.ts). */
+  budget?: EntryBudget;
 }
 
 /** One image read from a registry: the layout-level image and the layers indexed for it now. */
@@ -379,7 +382,7 @@ export async function readRegistryImage(client: RegistryClient, ref: RegistryNam
   if (todo.length) opts.onProgress?.({ message, bytes, totalBytes });
   const indexed = new Map<string, ProcessedLayer>();
   await runLimited(todo, concurrency, opts.signal, async ({ i, blob, diffId }, signal) => {
-    const layer = await fetchLayer(client, ref, where, i, blob, diffId, opts.cache, signal, (n) => {
+    const layer = await fetchLayer(client, ref, where, i, blob, diffId, opts.cache, signal, opts.budget, (n) => {
       bytes += n;
       opts.onProgress?.({ message, bytes, totalBytes });
     });
@@ -398,6 +401,7 @@ async function fetchLayer(
   diffId: string,
   cache: Cache,
   signal: AbortSignal,
+  budget: EntryBudget | undefined,
   onBytes: (n: number) => void,
 ): Promise<ProcessedLayer> {
   const repo = ref.repository;
@@ -442,7 +446,7 @@ async function fetchLayer(
   res.body.pipe(meter);
   let layer: ProcessedLayer;
   try {
-    layer = await processLayer(meter, { where: name, writer: cache.layers.createWriter(), signal });
+    layer = await processLayer(meter, { where: name, writer: cache.layers.createWriter(), signal, budget });
   } catch (e) {
     res.body.destroy();
     if (signal.aborted) throw new CompareError('cancelled', 'Cancelled', { cause: e });

@@ -5,19 +5,20 @@
  * extension, for the same JSON and Markdown.
  */
 import type { Cache } from '../layers/cache';
-import { compareImages, ignoreMatcher, type Comparison } from '../diff/compare';
+import { compareImagesAsync, ignoreMatcher, type Comparison } from '../diff/compare';
 import type { FileChange } from '../diff/fileDiff';
 import { throwIfAborted } from '../util/errors';
+import { nextTurn, runAsync } from '../util/turns';
 import { readFileBytes } from '../layers/files';
 import type { FindingFilter } from '../util/codes';
-import { rankFindings } from '../findings/findings';
+import { rankFindings, rankFindingsAsync } from '../findings/findings';
 import { resolveUser, type ResolvedUser } from '../findings/users';
 import { wantsFileTexts, type FileText } from '../findings/portCause';
 import { findLeftovers, type LayerFind, type Leftover } from '../findings/leftovers';
 import { MergedLookup, type LayerView } from '../layers/mergedDiff';
 import type { ImageModel } from '../image/model';
 import { diffPackages, ECOSYSTEMS, packageFiles, readPackages, type Ecosystem, type PackageSet } from '../packages/packages';
-import { toReport, type DiffReport, type ReportPackages } from './report';
+import { toReportSteps, type DiffReport, type ReportPackages } from './report';
 import type { RunReport, Side } from '../run/runModel';
 import { modelFromSnapshot, snapshotOf, type Snapshot } from './snapshot';
 
@@ -135,16 +136,28 @@ export async function analyzePair(a: AnalysisSide, b: AnalysisSide, opts: Analyz
   const snapshots = 'snapshot' in a || 'snapshot' in b;
   const model = (s: AnalysisSide): ImageModel => ('snapshot' in s ? modelFromSnapshot(s.snapshot, s.file) : snapshots ? modelFromSnapshot(snapshotOf(s.model)) : s.model);
   const models = { a: model(a), b: model(b) };
+  // Each phase below is synchronous and can take a while on a huge pair: a turn of the event loop between them
+  // lets a signal (or the signal) be answered.
+  const turn = async () => {
+    await nextTurn();
+    throwIfAborted(opts.signal);
+  };
   // Each layer's view (its entries by path) is built once, for the comparison, the packages and the leftovers.
   const views = new Map<string, LayerView>();
-  const comparison = compareImages(models.a, models.b, { ignore: opts.ignore, fullMerge: snapshots, views });
-  const base = toReport(comparison);
+  const comparison = await compareImagesAsync(models.a, models.b, { ignore: opts.ignore, fullMerge: snapshots, views }, opts.signal);
+  await turn();
+  const base = await runAsync(toReportSteps(comparison), opts.signal);
+  await turn();
   const packages = await comparePackages(sides, models, opts, views);
   const ignored = ignoreMatcher(opts.ignore ?? []);
   const perLayer = new Map<string, LayerFind[]>();
   // Leftovers look at the images themselves: with a snapshot, `models` are in the snapshot's form, and their views are not the layers'.
   const leftoversOf = (s: AnalysisSide): Leftover[] => ('snapshot' in s ? s.snapshot.leftovers : findLeftovers(s.model, perLayer, snapshots ? undefined : views)).filter((l) => !ignored(l.path));
-  const report = withAnalysis(base, { packages, leftovers: { a: leftoversOf(a), b: leftoversOf(b) } });
+  await turn();
+  const leftoversA = leftoversOf(a);
+  await turn();
+  const report = withAnalysis(base, { packages, leftovers: { a: leftoversA, b: leftoversOf(b) } });
+  await turn();
   const users: Partial<Record<Side, ResolvedUser>> = {};
   for (const s of ['a', 'b'] as const) {
     const side = sides[s];
@@ -152,7 +165,9 @@ export async function analyzePair(a: AnalysisSide, b: AnalysisSide, opts: Analyz
     if (u) users[s] = u;
   }
   const texts = !snapshots && wantsFileTexts(opts.run) ? await runFileTexts(comparison, opts) : undefined;
-  return { comparison, report: rankWith({ comparison, report, users, texts }, opts.run, opts.ignoreFindings), ...(texts ? { texts } : {}) };
+  await turn();
+  const findings = await rankFindingsAsync({ comparison, packages: report.packages, leftovers: report.leftovers, run: opts.run, users, ignore: opts.ignoreFindings, texts }, opts.signal);
+  return { comparison, report: withAnalysis({ ...report, findings }, {}), ...(texts ? { texts } : {}) };
 }
 
 /** Bytes of a text file read for a run finding at most; larger files are not configuration. */

@@ -10,6 +10,7 @@ import { imageSize, type ImageModel, type LayerInfo } from '../image/model';
 import type { PackageComparison } from '../packages/packages';
 import { octal } from '../util/text';
 import { humanSize, parseSize } from '../util/units';
+import { runSync, STEP, type Steps } from '../util/turns';
 
 /**
  * The JSON document of `container-compare diff --json` and of the extension's
@@ -116,6 +117,11 @@ function reportLayer(p: LayerPair): ReportLayer {
 }
 
 export function toReport(c: Comparison): DiffReport {
+  return runSync(toReportSteps(c));
+}
+
+/** toReport a step at a time (util/turns.ts): a pair of huge images has a million file changes to convert. */
+export function* toReportSteps(c: Comparison): Steps<DiffReport> {
   const layers: Record<LayerStatus, number> = { identical: 0, sameContent: 0, different: 0, onlyA: 0, onlyB: 0 };
   for (const l of c.layers) layers[l.status]++;
   const files = { added: 0, removed: 0, modified: 0 } as Record<ChangeKind, number>;
@@ -129,11 +135,20 @@ export function toReport(c: Comparison): DiffReport {
     a: imageSummary(c.a),
     b: imageSummary(c.b),
     summary: { layers, files, reasons, config: c.config.length },
-    layers: c.layers.map(reportLayer),
-    files: c.files.map(reportFile),
+    layers: yield* mapSteps(c.layers, reportLayer),
+    files: yield* mapSteps(c.files, reportFile),
     config: c.config,
     ignored: c.ignored,
   };
+}
+
+function* mapSteps<T, U>(items: readonly T[], f: (x: T) => U): Steps<U[]> {
+  const out: U[] = [];
+  for (let i = 0; i < items.length; i++) {
+    if (i % STEP === STEP - 1) yield;
+    out.push(f(items[i]));
+  }
+  return out;
 }
 
 /**

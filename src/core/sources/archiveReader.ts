@@ -5,14 +5,28 @@ import { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar-stream';
 import type { Cache, LayerWriter } from '../layers/cache';
+import type { EntryBudget } from '../layers/limits';
 import { CompareError, messageOf, throwIfAborted } from '../util/errors';
 import { ABSURD_ENTRY_SIZE } from '../layers/layerIndexer';
 import { decoderStream, processLayer, sniff, type ArchiveContents, type ProcessedLayer } from '../layers/layerProcessor';
 import { readLayout, type Platform } from '../image/layout';
 import { hostile, safeRelativeName } from '../layers/paths';
+import { inert } from '../util/inert';
 
 /** Small files (manifests, configs, indexes) are kept in memory; no real one comes near this. */
-const MAX_METADATA = 16 * 2 ** 20;
+export const MAX_METADATA = 16 * 2 ** 20;
+
+/**
+ * All the small files of one archive together: a docker save of hundreds of
+ * images holds a few MiB of them. Beyond these an archive is refused rather
+ * than kept in memory.
+ */
+export const MAX_METADATA_TOTAL = 64 * 2 ** 20;
+export const MAX_ARCHIVE_FILES = 100_000;
+
+function tooLarge(where: string, path: string, size: number): CompareError {
+  return new CompareError('hostileArchive', `${where}: ${inert(path)} is ${size} bytes, more than the ${MAX_METADATA / 2 ** 20} MiB a manifest, index or config may have; refusing it as too large`);
+}
 
 export interface ReadOptions {
   /** How the archive is named in messages. */
@@ -32,6 +46,8 @@ export interface ReadOptions {
    * is always verified).
    */
   trustDiffIds?: boolean;
+  /** What the load may still keep in memory of layer indexes (layers/limits.ts). */
+  budget?: EntryBudget;
 }
 
 /** Whether a blob of known digest can be skipped: its index is cached and its bytes are not needed. */
@@ -66,8 +82,12 @@ export async function readArchiveStream(input: Readable, opts: ReadOptions): Pro
   // With trustDiffIds: layers read but not yet named, their bytes waiting for a diffID to be committed under.
   const pending = new Map<string, { layer: ProcessedLayer; writer: LayerWriter }>();
   const unreadable = new Map<string, string>();
+  // Files too large to be metadata: if the layout asks for one (manifest.json, a config), that is the error.
+  const oversized = new Map<string, number>();
   const extract = tar.extract();
   let bytes = 0;
+  let entries = 0;
+  let smallBytes = 0;
   // The entry being read: on failure, wait for it to clean up (abort its layer write) before reporting.
   let current: Promise<void> = Promise.resolve();
   // The first problem found in an entry explains the failure better than the stream error it causes.
@@ -106,10 +126,15 @@ export async function readArchiveStream(input: Readable, opts: ReadOptions): Pro
 
   async function onEntry(header: tar.Header, stream: Readable): Promise<void> {
     throwIfAborted(opts.signal);
+    if (++entries > MAX_ARCHIVE_FILES) {
+      throw new CompareError('hostileArchive', `${where}: the archive holds more than ${MAX_ARCHIVE_FILES} files (a docker save or OCI archive holds a few per layer); refusing it`);
+    }
     const name = header.name ?? '';
     const path = safeRelativeName(name, where);
     const size = header.size ?? 0;
     if (size > ABSURD_ENTRY_SIZE || size < 0) throw hostile(where, name, `claims an absurd size (${size} bytes)`);
+    // Only regular files carry data; tar-stream waits forever for a directory's claimed bytes when the tar ends first.
+    if (size > 0 && header.type && !['file', 'contiguous-file'].includes(header.type)) throw hostile(where, name, `is a ${header.type} that claims ${size} bytes of content`);
     if (header.type === 'symlink' || header.type === 'link') {
       const target = header.type === 'symlink' ? posix.join(posix.dirname(path), header.linkname ?? '') : posix.normalize(header.linkname ?? '');
       if (!header.linkname || header.linkname.startsWith('/') || target === '..' || target.startsWith('../')) {
@@ -128,7 +153,7 @@ export async function readArchiveStream(input: Readable, opts: ReadOptions): Pro
     const digest = /^blobs\/sha256\/([a-f0-9]{64})$/.exec(path)?.[1];
     if (path.endsWith('layer.tar') || kind === 'gzip' || kind === 'zstd' || kind === 'tar') {
       try {
-        await onLayerEntry(path, kind, head.rest, digest);
+        await onLayerEntry(path, kind, head, digest);
       } finally {
         opts.onLayer?.();
       }
@@ -136,17 +161,23 @@ export async function readArchiveStream(input: Readable, opts: ReadOptions): Pro
     }
     if (size > MAX_METADATA) {
       unreadable.set(path, `${size} bytes, neither a layer nor metadata`);
+      oversized.set(path, size);
       return drainRest(head.rest);
     }
-    small.set(path, await collect(head.rest));
+    const bytes = await collect(head.rest);
+    smallBytes += bytes.length;
+    if (smallBytes > MAX_METADATA_TOTAL) {
+      throw new CompareError('hostileArchive', `${where}: the archive's files other than layers add up to more than ${MAX_METADATA_TOTAL / 2 ** 20} MiB (a docker save of hundreds of images holds a few); refusing it`);
+    }
+    small.set(path, bytes);
   }
 
   /** A layer (layer.tar, or a blob that sniffs as one): indexed as it streams past, unless its index is cached. */
-  async function onLayerEntry(path: string, kind: ReturnType<typeof sniff>, rest: Readable, digest: string | undefined): Promise<void> {
-    if (await alreadyIndexed(digest && `sha256:${digest}`, opts)) return drainRest(rest);
+  async function onLayerEntry(path: string, kind: ReturnType<typeof sniff>, head: { rest: Readable; drain: () => Promise<void> }, digest: string | undefined): Promise<void> {
+    if (await alreadyIndexed(digest && `sha256:${digest}`, opts)) return drainRest(head.rest);
     const writer = opts.cache.layers.createWriter();
     try {
-      const layer = await processLayer(rest, { where: `${where}: ${path}`, writer, signal: opts.signal, diffIdLater: opts.trustDiffIds });
+      const layer = await processLayer(head.rest, { where: `${where}: ${inert(path)}`, writer, signal: opts.signal, diffIdLater: opts.trustDiffIds, budget: opts.budget });
       if (opts.trustDiffIds) {
         pending.set(path, { layer, writer });
         return;
@@ -157,7 +188,8 @@ export async function readArchiveStream(input: Readable, opts: ReadOptions): Pro
       // A blob that merely looked like a tar is not an error until a manifest names it as a layer.
       if (e instanceof CompareError && e.reason === 'badArchive' && !path.endsWith('layer.tar') && kind !== 'gzip' && kind !== 'zstd') {
         unreadable.set(path, e.message);
-        return;
+        // The indexer stopped reading: the archive goes on only once this entry's bytes are read.
+        return head.drain();
       }
       throw e;
     }
@@ -189,12 +221,21 @@ export async function readArchiveStream(input: Readable, opts: ReadOptions): Pro
   async function resolveContents(): Promise<ArchiveContents> {
     const resolve = (p: string): string => {
       for (let hops = 0; links.has(p); hops++) {
-        if (hops > 16) throw new CompareError('hostileArchive', `${where}: "${p}" is part of a link loop`);
+        if (hops > 16) throw new CompareError('hostileArchive', `${where}: "${inert(p)}" is part of a link loop`);
         p = links.get(p)!;
       }
       return p;
     };
-    const images = await readLayout(async (p) => small.get(resolve(p)), where, opts.platform);
+    const images = await readLayout(
+      async (p) => {
+        const path = resolve(p);
+        const size = oversized.get(path);
+        if (size !== undefined) throw tooLarge(where, p, size);
+        return small.get(path);
+      },
+      where,
+      opts.platform,
+    );
     const indexed = new Map<string, ProcessedLayer>();
     for (const image of images) {
       for (const [i, blob] of image.layers.entries()) {
@@ -205,7 +246,7 @@ export async function readArchiveStream(input: Readable, opts: ReadOptions): Pro
           pending.delete(path);
           const diffId = image.diffIds[i];
           Object.assign(waiting.layer, { diffId, digest: waiting.layer.compression === 'none' ? diffId : waiting.layer.digest });
-          verify(waiting.layer, diffId, blob.digest, `${where}: ${blob.path}`);
+          verify(waiting.layer, diffId, blob.digest, `${where}: ${inert(blob.path)}`);
           await waiting.writer.commit(diffId);
           await remember(opts.cache, waiting.layer);
           byPath.set(path, waiting.layer);
@@ -214,15 +255,15 @@ export async function readArchiveStream(input: Readable, opts: ReadOptions): Pro
         const buffered = small.get(path);
         if (!layer && buffered && !opts.cache.hasIndex(image.diffIds[i])) {
           // A tiny layer that did not look like one when it streamed past (no ustar magic).
-          layer = await processLayer(Readable.from([buffered]), { where: `${where}: ${blob.path}`, writer: opts.cache.layers.createWriter() });
+          layer = await processLayer(Readable.from([buffered]), { where: `${where}: ${inert(blob.path)}`, writer: opts.cache.layers.createWriter(), budget: opts.budget });
           await remember(opts.cache, layer);
         }
         if (layer) {
-          verify(layer, image.diffIds[i], blob.digest, `${where}: ${blob.path}`);
+          verify(layer, image.diffIds[i], blob.digest, `${where}: ${inert(blob.path)}`);
           indexed.set(layer.diffId, layer);
         } else if (!opts.cache.hasIndex(image.diffIds[i])) {
           const why = unreadable.get(path);
-          throw new CompareError('badArchive', `${where}: layer ${i + 1} ("${blob.path}") ${why ? `cannot be read: ${why}` : 'is missing from the archive'}`);
+          throw new CompareError('badArchive', `${where}: layer ${i + 1} ("${inert(blob.path)}") ${why ? `cannot be read: ${why}` : 'is missing from the archive'}`);
         }
       }
     }
@@ -249,7 +290,8 @@ export async function readLayoutDir(dir: string, opts: ReadOptions): Promise<Arc
     async (p) => {
       const full = await inside(p);
       if (!full) return undefined;
-      if ((await stat(full)).size > MAX_METADATA) throw new CompareError('badArchive', `${where}: ${p} is too large to be metadata`);
+      const { size } = await stat(full);
+      if (size > MAX_METADATA) throw tooLarge(where, p, size);
       return readFile(full);
     },
     where,
@@ -262,10 +304,10 @@ export async function readLayoutDir(dir: string, opts: ReadOptions): Promise<Arc
       const diffId = image.diffIds[i];
       if (indexUsable(diffId, opts) || indexed.has(diffId)) continue;
       const full = await inside(blob.path);
-      if (!full) throw new CompareError('badArchive', `${where}: layer ${i + 1} (${blob.path}) is missing`);
+      if (!full) throw new CompareError('badArchive', `${where}: layer ${i + 1} (${inert(blob.path)}) is missing`);
       const writer = opts.cache.layers.createWriter();
-      const layer = await processLayer(createReadStream(full), { where: `${where}: ${blob.path}`, writer, signal: opts.signal });
-      verify(layer, diffId, blob.digest, `${where}: ${blob.path}`);
+      const layer = await processLayer(createReadStream(full), { where: `${where}: ${inert(blob.path)}`, writer, signal: opts.signal, budget: opts.budget });
+      verify(layer, diffId, blob.digest, `${where}: ${inert(blob.path)}`);
       await remember(opts.cache, layer);
       indexed.set(diffId, layer);
     }
@@ -331,8 +373,12 @@ function readAhead(onBytes: (n: number) => void): Transform {
   });
 }
 
-/** At least the first 512 bytes of a stream (enough to sniff), and a stream that yields everything from the start. */
-async function peek(stream: Readable): Promise<{ chunk: Buffer; rest: Readable }> {
+/**
+ * At least the first 512 bytes of a stream (enough to sniff), a stream that
+ * yields everything from the start, and `drain` to read what a reader of
+ * `rest` left unread.
+ */
+async function peek(stream: Readable): Promise<{ chunk: Buffer; rest: Readable; drain: () => Promise<void> }> {
   const it = stream[Symbol.asyncIterator]();
   const parts: Buffer[] = [];
   let have = 0;
@@ -355,7 +401,11 @@ async function peek(stream: Readable): Promise<{ chunk: Buffer; rest: Readable }
     })(),
     { objectMode: false },
   );
-  return { chunk, rest };
+  const drain = async () => {
+    if (ended) return;
+    for (let n = await it.next(); !n.done; n = await it.next()) void n;
+  };
+  return { chunk, rest, drain };
 }
 
 async function drainRest(s: Readable): Promise<void> {

@@ -5,10 +5,11 @@ import type { ArchiveContents } from '../layers/layerProcessor';
 import { readArchiveStream, readLayoutDir } from './archiveReader';
 import { readFromStorage } from './engineStorage';
 import type { Cache } from '../layers/cache';
+import { checkImageEntries, EntryBudget } from '../layers/limits';
 import type { Daemon, DaemonImage } from '../image/daemon';
 import { CompareError, messageOf, throwIfAborted } from '../util/errors';
 import { historySteps } from '../image/history';
-import { hostPlatform, selectImage, type LayoutImage, type Platform } from '../image/layout';
+import { hostPlatform, parseConfig, selectImage, type LayoutImage, type Platform } from '../image/layout';
 import type { FileEntry, ImageConfig, ImageModel, LayerInfo, SourceKind } from '../image/model';
 import { parseImageReference, type ImageRef } from '../image/reference';
 import { humanSize } from '../util/units';
@@ -118,7 +119,9 @@ export async function loadImages(refs: readonly string[], options: LoadOptions):
   const parsed = refs.map((r, i) => parseImageReference(r, { remote: remote(i) }));
   const platform = options.platform ?? hostPlatform();
   const out: Array<ImageModel | undefined> = new Array(refs.length);
-  const opts = options.needLayerBytes?.length && !options.needBytes ? { ...options, needBytes: true } : options;
+  // What the load keeps of layer indexes is bounded: each image may reach the per-image limits (layers/limits.ts).
+  const budget = new EntryBudget(refs.length);
+  const opts: Loading = { ...(options.needLayerBytes?.length && !options.needBytes ? { ...options, needBytes: true } : options), budget, read: new Map() };
   let sawByte = false;
   const firstByte = (): void => {
     if (!sawByte) markPhase('first-byte');
@@ -166,6 +169,7 @@ export async function loadImages(refs: readonly string[], options: LoadOptions):
       const where = `the export from ${daemon.endpoint}`;
       const contents = await readArchiveStream(stream, {
         where,
+        budget,
         trustDiffIds: true,
         platform,
         cache: opts.cache,
@@ -205,7 +209,7 @@ export async function loadImages(refs: readonly string[], options: LoadOptions):
         const r = parsed[i] as Extract<ImageRef, { kind: 'registry' }>;
         let client = clients.get(r.registry);
         if (!client) clients.set(r.registry, (client = new RegistryClient(r.registry, transport, options.registry)));
-        const got = await readRegistryImage(client, r, { cache: opts.cache, platform, signal: opts.signal, needBytes: need, onProgress: opts.onProgress }, options.registry?.concurrency);
+        const got = await readRegistryImage(client, r, { cache: opts.cache, platform, signal: opts.signal, needBytes: need, onProgress: opts.onProgress, budget }, options.registry?.concurrency);
         const model = await toModel(r, 'registry', r.name, [r.name], got.image, got.contents, opts);
         model.repoDigest = `${r.registry}/${r.repository}@${got.manifestDigest}`;
         out[i] = model;
@@ -307,8 +311,15 @@ function sourceKind(r: ImageRef): SourceKind {
   return r.kind === 'oci' ? 'oci' : r.kind === 'oci-archive' ? 'oci-archive' : 'docker-archive';
 }
 
-async function readSource(r: LocalRef, platform: Platform, opts: LoadOptions): Promise<ArchiveContents> {
-  const base = { where: r.path, platform, cache: opts.cache, signal: opts.signal, needBytes: opts.needBytes ? ALL : undefined };
+/** LoadOptions with what one loadImages call shares between its sources. */
+interface Loading extends LoadOptions {
+  budget: EntryBudget;
+  /** Indexes read from the cache in this load, by diffID: images that share a layer share its index. */
+  read: Map<string, { entries: FileEntry[]; size: number }>;
+}
+
+async function readSource(r: LocalRef, platform: Platform, opts: Loading): Promise<ArchiveContents> {
+  const base = { where: r.path, platform, cache: opts.cache, signal: opts.signal, needBytes: opts.needBytes ? ALL : undefined, budget: opts.budget };
   const st = await stat(r.path).catch((e: NodeJS.ErrnoException) => {
     throw new CompareError(e.code === 'ENOENT' ? 'unknownImage' : 'io', `${r.raw}: cannot open ${r.path} (${e.code ?? messageOf(e)})`);
   });
@@ -326,17 +337,44 @@ async function readSource(r: LocalRef, platform: Platform, opts: LoadOptions): P
 /** A set that contains everything: "every layer's bytes are needed". */
 const ALL: ReadonlySet<string> = { has: () => true } as unknown as ReadonlySet<string>;
 
-async function fromCache(r: ImageRef, info: DaemonImage, opts: LoadOptions): Promise<ImageModel | undefined> {
+/**
+ * The cached indexes of `diffIds`, each read once however often the image
+ * lists it, taken from the load's budget as they come; undefined when one is
+ * missing.
+ */
+async function cachedIndexes(diffIds: readonly string[], opts: Loading, fresh?: ArchiveContents['indexed']): Promise<Array<{ entries: FileEntry[]; size: number }> | undefined> {
+  const byId = opts.read;
+  for (const d of diffIds) {
+    if (byId.has(d)) continue;
+    const layer = fresh?.get(d);
+    if (layer) {
+      byId.set(d, { entries: layer.entries, size: layer.size });
+      continue;
+    }
+    const idx = await opts.cache.readIndex(d);
+    if (!idx) return undefined;
+    opts.budget.take(`the cached index of layer ${d}`, idx.entries.length, idx.entries.reduce((n, e) => n + e.path.length + (e.linkTarget?.length ?? 0), 0));
+    byId.set(d, idx);
+  }
+  return diffIds.map((d) => byId.get(d)!);
+}
+
+async function fromCache(r: ImageRef, info: DaemonImage, opts: Loading): Promise<ImageModel | undefined> {
   if (!info.diffIds.every((d) => opts.cache.hasIndex(d))) return undefined;
   const need = bytesNeeded([info], opts);
   if (need && !info.diffIds.every((d) => !need.has(d) || opts.cache.layers.has(d))) return undefined;
   const configBytes = await opts.cache.readConfig(info.id);
   if (!configBytes) return undefined;
-  const config = JSON.parse(configBytes.toString('utf8')) as ImageConfig;
-  const found = await Promise.all(info.diffIds.map((d) => opts.cache.readIndex(d)));
-  if (found.some((x) => !x)) return undefined;
-  const indexes = found.map((x) => x!.entries);
-  const sizes = found.map((x) => x!.size);
+  let config: ImageConfig;
+  try {
+    config = parseConfig(configBytes, 'the cache', `config ${info.id}`);
+  } catch {
+    return undefined; // export it again: reading the export explains what is wrong with it
+  }
+  const found = await cachedIndexes(info.diffIds, opts);
+  if (!found) return undefined;
+  const indexes = found.map((x) => x.entries);
+  const sizes = found.map((x) => x.size);
   return buildModel({ ref: r.raw, name: r.kind === 'daemon' ? r.name : r.raw, id: info.id, source: 'daemon', repoTags: info.repoTags, config, diffIds: info.diffIds, indexes, sizes, engineSize: info.size });
 }
 
@@ -347,18 +385,13 @@ async function toModel(
   repoTags: string[],
   image: LayoutImage,
   contents: ArchiveContents,
-  opts: LoadOptions,
+  opts: Loading,
   engineSize?: number,
 ): Promise<ImageModel> {
-  const indexes: FileEntry[][] = [];
-  const sizes: number[] = [];
-  for (const d of image.diffIds) {
-    const fresh = contents.indexed.get(d);
-    const idx = fresh ? { entries: fresh.entries, size: fresh.size } : await opts.cache.readIndex(d);
-    if (!idx) throw new CompareError('io', `The index of layer ${d} vanished from the cache while reading ${r.raw}`);
-    indexes.push(idx.entries);
-    sizes.push(idx.size);
-  }
+  const found = await cachedIndexes(image.diffIds, opts, contents.indexed);
+  if (!found) throw new CompareError('io', `An index of a layer of ${r.raw} vanished from the cache while reading it`);
+  const indexes = found.map((x) => x.entries);
+  const sizes = found.map((x) => x.size);
   return buildModel({
     ref: r.raw,
     name: r.kind === 'daemon' ? r.name : name,
@@ -393,6 +426,8 @@ interface ModelParts {
 }
 
 function buildModel(p: ModelParts): ImageModel {
+  // A layer listed many times is one index in memory, but every merged view works through each listing.
+  checkImageEntries(p.ref, p.indexes);
   const history = historySteps(p.config, p.diffIds.length);
   const byLayer = new Map(history.filter((h) => h.layerIndex !== undefined).map((h) => [h.layerIndex!, h]));
   const layers: LayerInfo[] = p.diffIds.map((diffId, index) => {

@@ -26,6 +26,18 @@ describe('alignLayers', () => {
     });
   }
 
+  it('stays linear past its table budget: thousands of differing steps align in a moment, shared layers in order', () => {
+    // 2,500 steps each (as many history steps as MAX_HISTORY allows, half of it), every other layer shared, the rest differing.
+    const a = Array.from({ length: 2500 }, (_, i) => L(i, i % 2 ? `s${i}` : `a${i}`, `RUN step ${i % 7}`));
+    const b = Array.from({ length: 2500 }, (_, i) => L(i, i % 2 ? `s${i}` : `b${i}`, `RUN step ${i % 5}`));
+    const t = Date.now();
+    const rows = alignLayers([L(0, 'x', 'RUN first'), ...a.map((l) => ({ ...l, index: l.index + 1 }))], [L(0, 'y', 'RUN other'), ...b.map((l) => ({ ...l, index: l.index + 1 }))]);
+    assert.ok(Date.now() - t < 1000, `${Date.now() - t} ms`);
+    const shared = rows.filter((r) => r.status === 'identical');
+    assert.equal(shared.length, 1250);
+    assert.ok(shared.every((r, k) => r.a!.diffId === r.b!.diffId && (k === 0 || r.a!.index > shared[k - 1].a!.index)));
+  });
+
   it('pairs classic COPY layers whose content hash differs', () => {
     const rows = alignLayers([L(0, 'x', 'COPY file:aaaaaaaaaaaa… /app/')], [L(0, 'y', 'COPY file:bbbbbbbbbbbb… /app/')]);
     assert.deepEqual(rows.map((r) => r.status), ['different']);

@@ -59,13 +59,22 @@ describe('Cache', () => {
     assert.equal(await cache.readIndex(id('0')), undefined, 'an index filed under another layer');
   });
 
-  it('does not read indexes of the previous format (v1 rows have no secret kinds: the layer is indexed again)', async () => {
-    assert.equal(INDEX_DIR, 'index-v3');
-    await mkdir(join(dir, 'index-v2'), { recursive: true });
-    await writeFile(join(dir, 'index-v2', `${'d'.repeat(64)}.json`), JSON.stringify({ diffId: id('d'), size: 1, rows: [['/a', 'file', 420, 0, 0, 1, null, null, null, null, null, null, ['password']]] }));
+  it('does not read indexes of earlier formats (v3 paths ignore the layer\'s own symlinks: the layer is indexed again)', async () => {
+    assert.equal(INDEX_DIR, 'index-v4');
+    await mkdir(join(dir, 'index-v3'), { recursive: true });
+    await writeFile(join(dir, 'index-v3', `${'d'.repeat(64)}.json`), JSON.stringify({ diffId: id('d'), size: 1, rows: [['/a', 'file', 420, 0, 0, 1]] }));
     const cache = await Cache.open(dir);
     assert.equal(cache.hasIndex(id('d')), false);
     assert.equal(await cache.readIndex(id('d')), undefined);
+  });
+
+  it('writes and reads large indexes, the same entries back (and an empty one)', async () => {
+    const cache = await Cache.open(dir);
+    const entries = Array.from({ length: 25_001 }, (_, i) => ({ path: `/d/f${i}`, type: 'file' as const, mode: 0o644, uid: 0, gid: 0, size: i, sha256: 'ab', offset: i * 512 }));
+    await cache.writeIndex({ diffId: id('e'), size: 1, entries });
+    assert.deepEqual((await cache.readIndex(id('e')))?.entries, entries);
+    await cache.writeIndex({ diffId: id('f'), size: 0, entries: [] });
+    assert.deepEqual((await cache.readIndex(id('f')))?.entries, []);
   });
 
   it('refuses digests that could name a path outside the cache', async () => {
