@@ -1,6 +1,7 @@
 import { posix } from 'node:path';
 import { contentOf, type FileEntry } from '../image/model';
 import { runAsync, runSync, STEP, type Steps } from '../util/turns';
+import { followSymlinks } from './paths';
 
 /** A file of the merged filesystem, with the layer that last wrote it. */
 export interface MergedEntry extends FileEntry {
@@ -13,7 +14,6 @@ interface Node {
 }
 
 /** Symlink hops allowed when resolving, as Linux's MAXSYMLINKS. */
-const MAX_HOPS = 40;
 
 /**
  * The filesystem an image presents: its layers applied in order, whiteouts
@@ -131,33 +131,14 @@ export class FileTree {
    * path and entry, or undefined for a dangling link or a loop.
    */
   resolve(path: string): { path: string; entry: MergedEntry } | undefined {
-    let hops = 0;
-    const walk = (p: string): string | undefined => {
-      const parts = p.split('/').filter(Boolean);
-      let cur = '/';
-      for (let i = 0; i < parts.length; i++) {
-        const part = parts[i];
-        if (part === '.') continue;
-        if (part === '..') {
-          cur = posix.dirname(cur);
-          continue;
-        }
-        const next = cur === '/' ? `/${part}` : `${cur}/${part}`;
-        const e = this.get(next);
-        if (e?.type === 'symlink' && e.linkTarget !== undefined) {
-          if (++hops > MAX_HOPS) return undefined;
-          const base = e.linkTarget.startsWith('/') ? e.linkTarget : posix.join(cur, e.linkTarget);
-          const resolved = walk(posix.normalize('/' + base));
-          if (resolved === undefined) return undefined;
-          cur = resolved;
-        } else {
-          if (!this.has(next)) return undefined;
-          cur = next;
-        }
-      }
-      return cur;
-    };
-    const final = walk(path);
+    const final = followSymlinks(path, {
+      target: (p) => {
+        const e = this.get(p);
+        return e?.type === 'symlink' ? e.linkTarget : undefined;
+      },
+      plain: (p) => this.has(p),
+      loop: () => undefined,
+    });
     if (final === undefined) return undefined;
     const entry = final === '/' ? implicitDir('/') : this.get(final) ?? (this.has(final) ? implicitDir(final) : undefined);
     return entry && { path: final, entry };

@@ -4,7 +4,7 @@ import * as tar from 'tar-stream';
 import { ContentScanner } from './contentScanner';
 import { CompareError, messageOf } from '../util/errors';
 import { contentOf, type EntryType, type FileEntry } from '../image/model';
-import { hostile, layerPath, symlinkEscapes } from './paths';
+import { followSymlinks, hostile, layerPath, symlinkEscapes } from './paths';
 import { EntryBudget, MAX_ENTRIES_PER_IMAGE, MAX_PATH_BYTES, tooManyEntries } from './limits';
 import { inert } from '../util/inert';
 
@@ -13,7 +13,6 @@ const OPAQUE = '.wh..wh..opq';
 /** No real layer holds a single file this large; a header claiming it is hostile or corrupt. */
 export const ABSURD_ENTRY_SIZE = 2 ** 40;
 /** Symlink hops allowed when resolving, as Linux's MAXSYMLINKS. */
-const MAX_HOPS = 40;
 /** Entries between two turns of the event loop: signals and cancellation get a turn at least this often. */
 const YIELD_EVERY = 2048;
 
@@ -188,33 +187,18 @@ export class LayerIndexer extends Writable {
    * the engine fail to apply the layer: refused here too.
    */
   private throughLinks(dir: string, name: string): string {
-    let hops = 0;
-    const resolve = (p: string): string => {
-      const parts = p.split('/').filter(Boolean);
-      let cur = '/';
-      for (let i = 0; i < parts.length; i++) {
-        const part = parts[i];
-        if (part === '.') continue;
-        if (part === '..') {
-          cur = posix.dirname(cur);
-          continue;
-        }
-        const next = cur === '/' ? `/${part}` : `${cur}/${part}`;
-        const target = this.links.get(next);
-        if (target === undefined) {
-          cur = next;
-          continue;
-        }
-        if (++hops > MAX_HOPS) throw hostile(this.where, name, 'is written through a loop of symlinks');
-        const to = resolve(target.startsWith('/') ? target : `${cur}/${target}`);
+    return followSymlinks(dir, {
+      target: (p) => this.links.get(p),
+      followed: (link, target, to) => {
         if (!this.dirs.has(to) && this.byPath.get(to)?.type !== 'dir') {
-          throw hostile(this.where, name, `is written through the symlink "${inert(next)}" (to "${inert(target.slice(0, 200))}"), which leads to no directory of this layer; the engine refuses to apply such a layer`);
+          throw hostile(this.where, name, `is written through the symlink "${inert(link)}" (to "${inert(target.slice(0, 200))}"), which leads to no directory of this layer; the engine refuses to apply such a layer`);
         }
-        cur = to;
-      }
-      return cur;
-    };
-    return resolve(dir);
+        return true;
+      },
+      loop: () => {
+        throw hostile(this.where, name, 'is written through a loop of symlinks');
+      },
+    })!;
   }
 
   private wrap(e: Error): Error {

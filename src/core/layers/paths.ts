@@ -47,3 +47,47 @@ export function hostile(where: string, name: string, why: string): CompareError 
   const shown = name.length > 200 ? `${name.slice(0, 200)}…` : name;
   return new CompareError('hostileArchive', `${where}: entry "${inert(shown)}" ${why}; refusing to read this archive`);
 }
+
+/** Symlinks followed on one path at most (the kernel's own limit is 40). */
+export const MAX_LINK_HOPS = 40;
+
+/**
+ * Walks `path` component by component, following symlinks the way the
+ * kernel does inside an image: `..` stops at the root, an absolute target
+ * starts again at the root, and each link is followed where the walk meets
+ * it. `target(p)` gives the target of the symlink at p (undefined: not a
+ * link); `plain(p)` may refuse a component that is not a link (the walk
+ * gives undefined); `followed(link, target, to)` may refuse where a link led;
+ * `loop()` decides what too many hops give (undefined, or a throw). The
+ * merged view and the indexer resolve paths with it, so `ls`, `cat` and
+ * `diff` agree with each other and with the engine.
+ */
+export function followSymlinks(
+  path: string,
+  hooks: { target(p: string): string | undefined; plain?(p: string): boolean; followed?(link: string, target: string, to: string): boolean; loop(): undefined },
+): string | undefined {
+  let hops = 0;
+  const walk = (p: string): string | undefined => {
+    let cur = '/';
+    for (const part of p.split('/')) {
+      if (!part || part === '.') continue;
+      if (part === '..') {
+        cur = posix.dirname(cur);
+        continue;
+      }
+      const next = cur === '/' ? `/${part}` : `${cur}/${part}`;
+      const target = hooks.target(next);
+      if (target === undefined) {
+        if (hooks.plain && !hooks.plain(next)) return undefined;
+        cur = next;
+        continue;
+      }
+      if (++hops > MAX_LINK_HOPS) return hooks.loop();
+      const to = walk(target.startsWith('/') ? target : `${cur}/${target}`);
+      if (to === undefined || (hooks.followed && !hooks.followed(next, target, to))) return undefined;
+      cur = to;
+    }
+    return cur;
+  };
+  return walk(path);
+}

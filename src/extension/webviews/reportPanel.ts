@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { EvidenceTarget, HostMessage, PanelMessage, ReportView } from '../../protocol/report';
 import { REPORT_VIEW_TYPE } from '../../protocol/report';
@@ -7,6 +6,7 @@ import type { Services } from '../services';
 import { pairTitle } from '../views/labels';
 import { RunPanel } from './runPanel';
 import { anchorOf, reportView } from './reportView';
+import { webviewPage } from './page';
 
 /** How long a reveal waits for the page to say where it scrolled (a page that was hidden loads first). */
 const REVEAL_WAIT_MS = 15_000;
@@ -208,23 +208,11 @@ export class ReportPanel implements vscode.Disposable {
   }
 
   private html(): string {
-    const w = this.panel.webview;
-    const nonce = randomBytes(16).toString('base64');
-    const script = w.asWebviewUri(vscode.Uri.joinPath(this.s.context.extensionUri, 'dist', 'webview', 'report.js'));
-    const css = w.asWebviewUri(vscode.Uri.joinPath(this.s.context.extensionUri, 'media', 'report.css'));
-    // No inline script or style anywhere: scripts by nonce, styles only from the extension.
-    const csp = `default-src 'none'; script-src 'nonce-${nonce}'; style-src ${w.cspSource}; font-src ${w.cspSource}; img-src ${w.cspSource}`;
-    return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${css}">
-<title>Comparison Report</title>
-</head>
-<body>
-<header>
+    return webviewPage(this.panel.webview, this.s.context.extensionUri, {
+      title: 'Comparison Report',
+      script: 'report.js',
+      css: 'report.css',
+      body: `<header>
   <div class="title-line"><h1 id="title"></h1>
     <div class="actions">
       <vscode-button id="swap" secondary title="Make B the reference (Swap Sides)">Swap Sides</vscode-button>
@@ -244,10 +232,8 @@ export class ReportPanel implements vscode.Disposable {
   <section id="leftovers-section" hidden><h2>Should not ship</h2><ul id="leftovers" class="plain"></ul></section>
   <section id="config-section" hidden><h2>Config</h2><table class="config"><thead><tr><th></th><th>A</th><th>B</th></tr></thead><tbody id="config"></tbody></table></section>
   <p id="ignored" class="muted" hidden></p>
-</main>
-<script type="module" nonce="${nonce}" src="${script}"></script>
-</body>
-</html>`;
+</main>`,
+    });
   }
 }
 

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { isCompareError, messageOf } from '../../core/util/errors';
 import type { ImageModel } from '../../core/image/model';
@@ -12,6 +11,7 @@ import { runPair } from '../../docker/runPair';
 import { RunOwnership } from '../../docker/run/ownership';
 import { runOptionsFromSettings } from '../settings';
 import { pairTitle } from '../views/labels';
+import { webviewPage } from './page';
 
 /** Captured lines are sent in batches: a chatty container must not flood the message channel. */
 const BATCH_MS = 100;
@@ -323,23 +323,11 @@ export class RunPanel implements vscode.Disposable {
   }
 
   private html(): string {
-    const w = this.panel.webview;
-    const nonce = randomBytes(16).toString('base64');
-    const script = w.asWebviewUri(vscode.Uri.joinPath(this.s.context.extensionUri, 'dist', 'webview', 'runPanel.js'));
-    const css = w.asWebviewUri(vscode.Uri.joinPath(this.s.context.extensionUri, 'media', 'runPanel.css'));
-    // No inline script or style anywhere: scripts by nonce, styles only from the extension.
-    const csp = `default-src 'none'; script-src 'nonce-${nonce}'; style-src ${w.cspSource}; font-src ${w.cspSource}; img-src ${w.cspSource}`;
-    return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${css}">
-<title>Run Side by Side</title>
-</head>
-<body>
-<header>
+    return webviewPage(this.panel.webview, this.s.context.extensionUri, {
+      title: 'Run Side by Side',
+      script: 'runPanel.js',
+      css: 'runPanel.css',
+      body: `<header>
   <div class="title-line"><span id="title"></span><vscode-progress-ring id="spinner"></vscode-progress-ring><span id="phase"></span></div>
   <div class="actions">
     <vscode-button id="stop" secondary>Stop</vscode-button>
@@ -369,10 +357,8 @@ export class RunPanel implements vscode.Disposable {
   <div class="log-head"><div></div><div id="head-a"></div><div></div><div id="head-b"></div></div>
   <div id="viewport" class="viewport"><div id="spacer"><div id="rows"></div></div></div>
   <div id="detail" class="detail" hidden><pre id="detail-a"></pre><pre id="detail-b"></pre></div>
-</section>
-<script type="module" nonce="${nonce}" src="${script}"></script>
-</body>
-</html>`;
+</section>`,
+    });
   }
 }
 
