@@ -7,7 +7,7 @@ import * as tar from 'tar-stream';
 import type { LayerFiles } from '../image/daemon';
 import { CompareError, messageOf } from '../util/errors';
 import { safeRelativeName } from './paths';
-import { inert } from '../util/inert';
+import { inertName } from '../util/inert';
 
 /**
  * Files up to this size are read whole, synchronously: from the page cache
@@ -29,7 +29,7 @@ function relativeName(name: string, where: string, prefix = ''): string {
   const rel = safeRelativeName(name, where);
   if (!prefix) return rel;
   if (rel === prefix) return '';
-  if (!rel.startsWith(`${prefix}/`)) throw new CompareError('badArchive', `${where}: "${inert(name)}" is outside ${prefix}/`);
+  if (!rel.startsWith(`${prefix}/`)) throw new CompareError('badArchive', `${where}: "${inertName(name)}" is outside ${prefix}/`);
   return rel.slice(prefix.length + 1);
 }
 
@@ -67,7 +67,7 @@ export function directoryFiles(dir: string, where: string): LayerFiles {
         if (size <= SMALL_FILE) return readSmall(path, size);
         return createReadStream('', { fd: await openNoFollow(path), highWaterMark: 1 << 20 });
       } catch (e) {
-        throw new CompareError('io', `${where}: cannot read "${inert(name)}" from the layer's directory (${(e as NodeJS.ErrnoException).code ?? messageOf(e)})`, { cause: e });
+        throw new CompareError('io', `${where}: cannot read "${inertName(name)}" from the layer's directory (${(e as NodeJS.ErrnoException).code ?? messageOf(e)})`, { cause: e });
       }
     },
     async close() {},
@@ -151,7 +151,7 @@ export function tarFiles(stream: Readable, opts: { where: string; prefix: string
         const key = links.get(want) ?? want;
         const s = spilled.get(key);
         if (s) return fromSpill(s);
-        if (ended) throw new CompareError('badArchive', `${where}: "${inert(name)}" is not in the layer's directory`);
+        if (ended) throw new CompareError('badArchive', `${where}: "${inertName(name)}" is not in the layer's directory`);
         const n = await entries.next();
         if (n.done) {
           ended = true;

@@ -6,7 +6,7 @@ import { CompareError, messageOf } from '../util/errors';
 import { contentOf, type EntryType, type FileEntry } from '../image/model';
 import { followSymlinks, hostile, layerPath, symlinkEscapes } from './paths';
 import { EntryBudget, MAX_ENTRIES_PER_IMAGE, MAX_PATH_BYTES, tooManyEntries } from './limits';
-import { inert } from '../util/inert';
+import { inertName } from '../util/inert';
 
 const WHITEOUT = '.wh.';
 const OPAQUE = '.wh..wh..opq';
@@ -143,7 +143,7 @@ export class LayerIndexer extends Writable {
     } else if (type === 'symlink') {
       entry.linkTarget = header.linkname ?? '';
       if (symlinkEscapes(path, entry.linkTarget)) {
-        throw hostile(where, name, `is a symlink to "${inert(entry.linkTarget.slice(0, 200))}", outside the image`);
+        throw hostile(where, name, `is a symlink to "${inertName(entry.linkTarget.slice(0, 200))}", outside the image`);
       }
     } else if (type === 'hardlink') {
       entry.linkTarget = layerPath(header.linkname ?? '', where);
@@ -191,7 +191,7 @@ export class LayerIndexer extends Writable {
       target: (p) => this.links.get(p),
       followed: (link, target, to) => {
         if (!this.dirs.has(to) && this.byPath.get(to)?.type !== 'dir') {
-          throw hostile(this.where, name, `is written through the symlink "${inert(link)}" (to "${inert(target.slice(0, 200))}"), which leads to no directory of this layer; the engine refuses to apply such a layer`);
+          throw hostile(this.where, name, `is written through the symlink "${inertName(link)}" (to "${inertName(target.slice(0, 200))}"), which leads to no directory of this layer; the engine refuses to apply such a layer`);
         }
         return true;
       },

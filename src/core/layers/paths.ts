@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
 import { CompareError } from '../util/errors';
-import { inert } from '../util/inert';
+import { inertName } from '../util/inert';
 
 /**
  * Turns a tar entry name into a normalised relative path ("etc/passwd"),
@@ -45,7 +45,7 @@ export function symlinkEscapes(linkPath: string, target: string): boolean {
 export function hostile(where: string, name: string, why: string): CompareError {
   // Names can be 4 KiB, or longer in a hostile PAX header: the message shows their start.
   const shown = name.length > 200 ? `${name.slice(0, 200)}…` : name;
-  return new CompareError('hostileArchive', `${where}: entry "${inert(shown)}" ${why}; refusing to read this archive`);
+  return new CompareError('hostileArchive', `${where}: entry "${inertName(shown)}" ${why}; refusing to read this archive`);
 }
 
 /** Symlinks followed on one path at most (the kernel's own limit is 40). */

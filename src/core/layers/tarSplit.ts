@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import type { LayerFiles } from '../image/daemon';
 import { CompareError, messageOf, throwIfAborted } from '../util/errors';
-import { inert } from '../util/inert';
+import { inertName } from '../util/inert';
 
 /**
  * One line of a tar-split record (vbatts/tar-split `storage.Entry`), the
@@ -54,7 +54,7 @@ async function* entries(record: Readable, where: string): AsyncGenerator<Entry> 
 
 /** A file entry's name. A name that is not UTF-8 (kept as raw bytes) is not read this way: the export reads it. */
 function nameOf(e: Entry, where: string): string {
-  if (e.name_raw) throw new CompareError('unsupported', `${where}: a file name that is not UTF-8 (${inert(Buffer.from(e.name_raw, 'base64').toString('latin1'))})`);
+  if (e.name_raw) throw new CompareError('unsupported', `${where}: a file name that is not UTF-8 (${inertName(Buffer.from(e.name_raw, 'base64').toString('latin1'))})`);
   return e.name ?? '';
 }
 
@@ -125,7 +125,7 @@ export function reassembleLayer(record: Readable, files: LayerFiles, opts: { whe
         } else if (e.type === FILE) {
           const size = e.size ?? 0;
           if (size === 0) continue;
-          if (!Number.isSafeInteger(size) || size < 0) throw new CompareError('badArchive', `${where}: the tar-split record gives "${inert(nameOf(e, where))}" a size of ${size}`);
+          if (!Number.isSafeInteger(size) || size < 0) throw new CompareError('badArchive', `${where}: the tar-split record gives "${inertName(nameOf(e, where))}" a size of ${size}`);
           const content = await open(e);
           opened.delete(e);
           let got = 0;
@@ -158,7 +158,7 @@ export function reassembleLayer(record: Readable, files: LayerFiles, opts: { whe
           }
           if (got !== size) {
             const what = got > size ? `is larger than the ${size} bytes` : `is ${got} bytes, not the ${size}`;
-            throw new CompareError('badArchive', `${where}: "${inert(nameOf(e, where))}" ${what} the layer's tar-split record says (changed since it was stored?)`);
+            throw new CompareError('badArchive', `${where}: "${inertName(nameOf(e, where))}" ${what} the layer's tar-split record says (changed since it was stored?)`);
           }
         } else {
           throw new CompareError('badArchive', `${where}: the tar-split record has an entry of unknown type ${String((e as { type: unknown }).type)}`);

@@ -11,7 +11,7 @@ import { ABSURD_ENTRY_SIZE } from '../layers/layerIndexer';
 import { decoderStream, processLayer, sniff, type ArchiveContents, type ProcessedLayer } from '../layers/layerProcessor';
 import { readLayout, type Platform } from '../image/layout';
 import { hostile, safeRelativeName } from '../layers/paths';
-import { inert } from '../util/inert';
+import { inertName } from '../util/inert';
 
 /** Small files (manifests, configs, indexes) are kept in memory; no real one comes near this. */
 export const MAX_METADATA = 16 * 2 ** 20;
@@ -25,7 +25,7 @@ export const MAX_METADATA_TOTAL = 64 * 2 ** 20;
 export const MAX_ARCHIVE_FILES = 100_000;
 
 function tooLarge(where: string, path: string, size: number): CompareError {
-  return new CompareError('hostileArchive', `${where}: ${inert(path)} is ${size} bytes, more than the ${MAX_METADATA / 2 ** 20} MiB a manifest, index or config may have; refusing it as too large`);
+  return new CompareError('hostileArchive', `${where}: ${inertName(path)} is ${size} bytes, more than the ${MAX_METADATA / 2 ** 20} MiB a manifest, index or config may have; refusing it as too large`);
 }
 
 export interface ReadOptions {
@@ -177,7 +177,7 @@ export async function readArchiveStream(input: Readable, opts: ReadOptions): Pro
     if (await alreadyIndexed(digest && `sha256:${digest}`, opts)) return drainRest(head.rest);
     const writer = opts.cache.layers.createWriter();
     try {
-      const layer = await processLayer(head.rest, { where: `${where}: ${inert(path)}`, writer, signal: opts.signal, diffIdLater: opts.trustDiffIds, budget: opts.budget });
+      const layer = await processLayer(head.rest, { where: `${where}: ${inertName(path)}`, writer, signal: opts.signal, diffIdLater: opts.trustDiffIds, budget: opts.budget });
       if (opts.trustDiffIds) {
         pending.set(path, { layer, writer });
         return;
@@ -221,7 +221,7 @@ export async function readArchiveStream(input: Readable, opts: ReadOptions): Pro
   async function resolveContents(): Promise<ArchiveContents> {
     const resolve = (p: string): string => {
       for (let hops = 0; links.has(p); hops++) {
-        if (hops > 16) throw new CompareError('hostileArchive', `${where}: "${inert(p)}" is part of a link loop`);
+        if (hops > 16) throw new CompareError('hostileArchive', `${where}: "${inertName(p)}" is part of a link loop`);
         p = links.get(p)!;
       }
       return p;
@@ -246,7 +246,7 @@ export async function readArchiveStream(input: Readable, opts: ReadOptions): Pro
           pending.delete(path);
           const diffId = image.diffIds[i];
           Object.assign(waiting.layer, { diffId, digest: waiting.layer.compression === 'none' ? diffId : waiting.layer.digest });
-          verify(waiting.layer, diffId, blob.digest, `${where}: ${inert(blob.path)}`);
+          verify(waiting.layer, diffId, blob.digest, `${where}: ${inertName(blob.path)}`);
           await waiting.writer.commit(diffId);
           await remember(opts.cache, waiting.layer);
           byPath.set(path, waiting.layer);
@@ -255,15 +255,15 @@ export async function readArchiveStream(input: Readable, opts: ReadOptions): Pro
         const buffered = small.get(path);
         if (!layer && buffered && !opts.cache.hasIndex(image.diffIds[i])) {
           // A tiny layer that did not look like one when it streamed past (no ustar magic).
-          layer = await processLayer(Readable.from([buffered]), { where: `${where}: ${inert(blob.path)}`, writer: opts.cache.layers.createWriter(), budget: opts.budget });
+          layer = await processLayer(Readable.from([buffered]), { where: `${where}: ${inertName(blob.path)}`, writer: opts.cache.layers.createWriter(), budget: opts.budget });
           await remember(opts.cache, layer);
         }
         if (layer) {
-          verify(layer, image.diffIds[i], blob.digest, `${where}: ${inert(blob.path)}`);
+          verify(layer, image.diffIds[i], blob.digest, `${where}: ${inertName(blob.path)}`);
           indexed.set(layer.diffId, layer);
         } else if (!opts.cache.hasIndex(image.diffIds[i])) {
           const why = unreadable.get(path);
-          throw new CompareError('badArchive', `${where}: layer ${i + 1} ("${inert(blob.path)}") ${why ? `cannot be read: ${why}` : 'is missing from the archive'}`);
+          throw new CompareError('badArchive', `${where}: layer ${i + 1} ("${inertName(blob.path)}") ${why ? `cannot be read: ${why}` : 'is missing from the archive'}`);
         }
       }
     }
@@ -304,10 +304,10 @@ export async function readLayoutDir(dir: string, opts: ReadOptions): Promise<Arc
       const diffId = image.diffIds[i];
       if (indexUsable(diffId, opts) || indexed.has(diffId)) continue;
       const full = await inside(blob.path);
-      if (!full) throw new CompareError('badArchive', `${where}: layer ${i + 1} (${inert(blob.path)}) is missing`);
+      if (!full) throw new CompareError('badArchive', `${where}: layer ${i + 1} (${inertName(blob.path)}) is missing`);
       const writer = opts.cache.layers.createWriter();
-      const layer = await processLayer(createReadStream(full), { where: `${where}: ${inert(blob.path)}`, writer, signal: opts.signal, budget: opts.budget });
-      verify(layer, diffId, blob.digest, `${where}: ${inert(blob.path)}`);
+      const layer = await processLayer(createReadStream(full), { where: `${where}: ${inertName(blob.path)}`, writer, signal: opts.signal, budget: opts.budget });
+      verify(layer, diffId, blob.digest, `${where}: ${inertName(blob.path)}`);
       await remember(opts.cache, layer);
       indexed.set(diffId, layer);
     }

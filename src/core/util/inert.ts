@@ -34,6 +34,11 @@ export function inert(text: string): string {
   return text.replace(UNSAFE_LINE, escape);
 }
 
+/** A name (a path in an image, a link target, a tag): inert, and a tab shown as `\x09` too, as it would read as a space. */
+export function inertName(name: string): string {
+  return inert(name).replace(/\t/g, '\\x09');
+}
+
 /**
  * A whole document whose lines were built from inert() pieces: line feeds
  * are kept, anything else a terminal acts on is escaped. A safety net, not a
