@@ -2,8 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { Cache, LayerWriter } from '../layers/cache';
 import type { DaemonImage, EngineStorage } from '../image/daemon';
-import type { LayoutImage } from '../image/layout';
-import type { ImageConfig } from '../image/model';
+import { parseConfig, type LayoutImage } from '../image/layout';
 import { processLayer, type ProcessedLayer } from '../layers/layerProcessor';
 import { reassembleLayer } from '../layers/tarSplit';
 import { CompareError, messageOf, throwIfAborted } from '../util/errors';
@@ -98,7 +97,10 @@ export async function readFromStorage(storage: EngineStorage, images: readonly D
       }
     }
   };
-  await Promise.all(Array.from({ length: PARALLEL_LAYERS }, worker));
+  // Every worker settles before this returns or throws: a cancel must not leave one still writing into the cache.
+  const settled = await Promise.allSettled(Array.from({ length: PARALLEL_LAYERS }, worker));
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
   for (const i of out.skipped.keys()) out.images.delete(i);
   return out;
 }
@@ -107,12 +109,8 @@ async function storedImage(storage: EngineStorage, info: DaemonImage, signal: Ab
   const configBytes = await storage.config(info.id, signal);
   const digest = `sha256:${createHash('sha256').update(configBytes).digest('hex')}`;
   if (digest !== info.id) throw new CompareError('badArchive', `${storage.description}: the stored config of ${info.id.slice(0, 19)} hashes to ${digest.slice(0, 19)}`);
-  let config: ImageConfig;
-  try {
-    config = JSON.parse(configBytes.toString('utf8')) as ImageConfig;
-  } catch (e) {
-    throw new CompareError('badArchive', `${storage.description}: the stored config of ${info.id.slice(0, 19)} is not JSON (${messageOf(e)})`);
-  }
+  // Checked as an archive's config is (the fields we read, their types, its depth): the store is the engine's, the config an image's.
+  const config = parseConfig(configBytes, storage.description, `the stored config of ${info.id.slice(0, 19)}`);
   const diffIds = config.rootfs?.diff_ids ?? [];
   if (diffIds.join() !== info.diffIds.join()) throw new CompareError('badArchive', `${storage.description}: the stored config of ${info.id.slice(0, 19)} lists other layers than the engine reports`);
   return { names: info.repoTags, id: info.id, configBytes, config, layers: diffIds.map(() => ({ path: '' })), diffIds };
