@@ -10,6 +10,10 @@ import { webviewPage } from './page';
 
 /** How long a reveal waits for the page to say where it scrolled (a page that was hidden loads first). */
 const REVEAL_WAIT_MS = 15_000;
+/** How often an unanswered reveal is sent again. */
+const REVEAL_RETRY_MS = 1_000;
+/** After how many unanswered sends a silent page is loaded again. */
+const RELOAD_AFTER_TRIES = 3;
 
 /**
  * The Comparison Report: one editor, reused, showing the comparison on
@@ -114,11 +118,11 @@ export class ReportPanel implements vscode.Disposable {
   }
 
   /** Sends the current comparison to the page. */
-  update(): void {
+  update(opts: { force?: boolean } = {}): void {
     const c = this.s.session.current;
     if (!c) return;
     this.panel.title = title(c);
-    if (!this.ready) return;
+    if (!this.ready && !opts.force) return;
     const view = this.view();
     if (view) this.post({ type: 'show', view });
     this.shown = view?.key;
@@ -134,12 +138,29 @@ export class ReportPanel implements vscode.Disposable {
     if (!anchor) return false;
     this.panel.reveal(undefined, opts.preserveFocus);
     const id = ++this.revealId;
+    // The page may be reloading (shown again after being hidden) when this is sent, and a message
+    // to a page that is not listening yet is lost: the view and the reveal are sent again until it answers.
+    // Sent whether or not the page said it is ready: a page kept while hidden never says it again.
+    // A page that stays silent (the workbench showed the editor again but never loaded it) is loaded anew.
+    let tries = 0;
+    const retry = setInterval(() => {
+      if (!this.waiting.has(id)) return;
+      tries++;
+      if (!this.ready && this.panel.visible && tries % RELOAD_AFTER_TRIES === 0) {
+        this.s.log.info(`report: the page has not answered for ${tries} s, loading it again`);
+        this.panel.webview.html = this.html();
+        return;
+      }
+      this.s.log.debug(`report: reveal ${anchor} not answered yet (page ready: ${this.ready}), sending it again`);
+      this.update({ force: true });
+      this.post({ type: 'reveal', anchor, id });
+    }, REVEAL_RETRY_MS);
     const found = new Promise<boolean>((resolve) => {
       this.waiting.set(id, resolve);
       setTimeout(() => {
         if (this.waiting.delete(id)) resolve(false);
       }, REVEAL_WAIT_MS);
-    });
+    }).finally(() => clearInterval(retry));
     this.pendingReveal = { anchor, id };
     if (this.ready) this.flushReveal();
     return found;
@@ -190,9 +211,14 @@ export class ReportPanel implements vscode.Disposable {
         break;
       }
       case 'revealed': {
+        // Not found may be a page still showing the comparison before: the retry sends the view again.
+        if (!m.found) {
+          this.s.log.debug(`report: the page did not find reveal ${m.id} yet`);
+          break;
+        }
         const resolve = this.waiting.get(m.id);
         this.waiting.delete(m.id);
-        resolve?.(m.found);
+        resolve?.(true);
         break;
       }
     }
