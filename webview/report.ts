@@ -7,13 +7,7 @@ import '@vscode-elements/elements/dist/vscode-badge/index.js';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-collapsible/index.js';
 import type { EvidenceTarget, HostMessage, PanelMessage, ReportAction, ReportFindingView, ReportLink, ReportView } from '../src/protocol/report';
-
-interface VsCodeApi {
-  postMessage(m: PanelMessage): void;
-  getState(): UiState | undefined;
-  setState(s: UiState): void;
-}
-declare function acquireVsCodeApi(): VsCodeApi;
+import { vsCodeApi } from './vscodeApi';
 
 /** What the page keeps of itself while VS Code hides it: where it was, per comparison. */
 interface UiState {
@@ -21,7 +15,7 @@ interface UiState {
   scrollY: number;
 }
 
-const vscode = acquireVsCodeApi();
+const vscode = vsCodeApi<PanelMessage, UiState>();
 const ui: UiState = { scrollY: 0, ...vscode.getState() };
 const saveUi = (): void => vscode.setState(ui);
 let view: ReportView | undefined;

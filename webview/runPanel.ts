@@ -12,13 +12,7 @@ import '@vscode-elements/elements/dist/vscode-progress-ring/index.js';
 import type { LogRow, WordPart } from '../src/core/run/logDiff';
 import type { CapturedLine, ContainerState, ListeningPorts, RunFinding, RunReport, Side } from '../src/core/run/runModel';
 import type { HostMessage, LiveSide, PanelMessage, RunPhase } from '../src/protocol/runPanel';
-
-interface VsCodeApi {
-  postMessage(m: PanelMessage): void;
-  getState(): UiState | undefined;
-  setState(s: UiState): void;
-}
-declare function acquireVsCodeApi(): VsCodeApi;
+import { vsCodeApi } from './vscodeApi';
 
 /** What the page keeps of itself when VS Code hides it: the data comes again from the host. */
 interface UiState {
@@ -28,7 +22,7 @@ interface UiState {
   open: Record<string, boolean>;
 }
 
-const vscode = acquireVsCodeApi();
+const vscode = vsCodeApi<PanelMessage, UiState>();
 const ui: UiState = { diffOnly: false, normalized: false, scrollTop: 0, open: { findings: true }, ...vscode.getState() };
 const saveUi = (): void => vscode.setState(ui);
 
