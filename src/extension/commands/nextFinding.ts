@@ -30,7 +30,7 @@ async function step(s: Services, dir: 1 | -1): Promise<Finding | undefined> {
   s.findingCursor = next;
   const node = nodes[next];
   await s.findingsView.reveal(node, { select: true, focus: false });
-  await ReportPanel.show(s, { preserveFocus: true })?.reveal({ type: 'finding', index: next }, { preserveFocus: true });
+  await ReportPanel.showAt(s, { type: 'finding', index: next }, { preserveFocus: true });
   vscode.window.setStatusBarMessage(`Finding ${next + 1} of ${nodes.length}: ${node.finding.code}`, 3000);
   return node.finding;
 }

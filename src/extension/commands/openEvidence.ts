@@ -32,10 +32,8 @@ export const openEvidence: Command = {
     const cur = s.session.current;
     if (!t || !cur) return 'none';
     const image = (side: 'a' | 'b') => (side === 'a' ? cur.comparison.a : cur.comparison.b);
-    const inReport = async (target: EvidenceTarget): Promise<EvidenceOutcome> => {
-      const panel = ReportPanel.show(s, { preserveFocus: true });
-      return panel && (await panel.reveal(target)) ? 'report' : 'none';
-    };
+    const inReport = async (target: EvidenceTarget): Promise<EvidenceOutcome> =>
+      (await ReportPanel.showAt(s, target)) ? 'report' : 'none';
     switch (t.type) {
       case 'file': {
         // A file that differs opens as the diff of both (the title says why); one that does not, as the side named.

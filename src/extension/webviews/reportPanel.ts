@@ -12,8 +12,11 @@ import { webviewPage } from './page';
 const REVEAL_WAIT_MS = 15_000;
 /** How often an unanswered reveal is sent again. */
 const REVEAL_RETRY_MS = 1_000;
-/** After how many unanswered sends a silent page is loaded again. */
+/** After how many unanswered sends a silent page is loaded again, and after how many it is given up on. */
 const RELOAD_AFTER_TRIES = 3;
+const SILENT_AFTER_TRIES = 6;
+
+type RevealOutcome = 'found' | 'missing' | 'silent';
 
 /**
  * The Comparison Report: one editor, reused, showing the comparison on
@@ -29,7 +32,7 @@ export class ReportPanel implements vscode.Disposable {
   private ready = false;
   private shown: string | undefined;
   private revealId = 0;
-  private readonly waiting = new Map<number, (found: boolean) => void>();
+  private readonly waiting = new Map<number, (outcome: RevealOutcome) => void>();
   private readonly subscriptions: vscode.Disposable[] = [];
 
   /** Opens the report of the current comparison (or brings it forward); undefined when there is none. */
@@ -94,7 +97,7 @@ export class ReportPanel implements vscode.Disposable {
       panel.webview.onDidReceiveMessage((m: PanelMessage) => void this.onMessage(m)),
       panel.onDidDispose(() => {
         ReportPanel.current = undefined;
-        for (const resolve of this.waiting.values()) resolve(false);
+        for (const resolve of this.waiting.values()) resolve('missing');
         this.waiting.clear();
         vscode.Disposable.from(...this.subscriptions).dispose();
       }),
@@ -129,24 +132,46 @@ export class ReportPanel implements vscode.Disposable {
   }
 
   /**
-   * Brings the report forward at what `target` names (a finding, a layer
-   * row, a package, a config field); resolves with whether the page found
-   * and selected it.
+   * Opens the report (or brings it forward) at what `target` names (a
+   * finding, a layer row, a package, a config field); resolves with whether
+   * the page found and selected it. An editor whose page never loads (the
+   * workbench showed it but never ran it) is closed and opened anew, once.
    */
-  async reveal(target: EvidenceTarget, opts: { preserveFocus?: boolean } = {}): Promise<boolean> {
+  static async showAt(s: Services, target: EvidenceTarget, opts: { preserveFocus?: boolean } = {}): Promise<boolean> {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const panel = ReportPanel.show(s, opts);
+      if (!panel) return false;
+      const outcome = await panel.reveal(target, opts);
+      if (outcome !== 'silent') return outcome === 'found';
+      s.log.warn('report: the editor never loaded its page; opening a new one');
+      panel.dispose();
+    }
+    return false;
+  }
+
+  /**
+   * Brings this report forward at `target`: 'found' once the page selected
+   * it, 'missing' when the page answers without it, 'silent' when the page
+   * never said it is ready.
+   */
+  private async reveal(target: EvidenceTarget, opts: { preserveFocus?: boolean }): Promise<RevealOutcome> {
     const anchor = anchorOf(target);
-    if (!anchor) return false;
+    if (!anchor) return 'missing';
     this.panel.reveal(undefined, opts.preserveFocus);
     const id = ++this.revealId;
-    // The page may be reloading (shown again after being hidden) when this is sent, and a message
-    // to a page that is not listening yet is lost: the view and the reveal are sent again until it answers.
-    // Sent whether or not the page said it is ready: a page kept while hidden never says it again.
-    // A page that stays silent (the workbench showed the editor again but never loaded it) is loaded anew.
+    // A message to a page that is not listening yet (loading, or shown again after being hidden) is lost:
+    // the view and the reveal are sent again every second until it answers, whether or not it said it is
+    // ready (a page kept while hidden never says it again). A page silent for a while is loaded anew,
+    // and one that stays silent is given up on (showAt opens a new editor).
     let tries = 0;
     const retry = setInterval(() => {
       if (!this.waiting.has(id)) return;
       tries++;
-      if (!this.ready && this.panel.visible && tries % RELOAD_AFTER_TRIES === 0) {
+      if (!this.ready && tries >= SILENT_AFTER_TRIES) {
+        this.settle(id, 'silent');
+        return;
+      }
+      if (!this.ready && this.panel.visible && tries === RELOAD_AFTER_TRIES) {
         this.s.log.info(`report: the page has not answered for ${tries} s, loading it again`);
         this.panel.webview.html = this.html();
         return;
@@ -155,15 +180,19 @@ export class ReportPanel implements vscode.Disposable {
       this.update({ force: true });
       this.post({ type: 'reveal', anchor, id });
     }, REVEAL_RETRY_MS);
-    const found = new Promise<boolean>((resolve) => {
+    const outcome = new Promise<RevealOutcome>((resolve) => {
       this.waiting.set(id, resolve);
-      setTimeout(() => {
-        if (this.waiting.delete(id)) resolve(false);
-      }, REVEAL_WAIT_MS);
+      setTimeout(() => this.settle(id, 'missing'), REVEAL_WAIT_MS);
     }).finally(() => clearInterval(retry));
     this.pendingReveal = { anchor, id };
     if (this.ready) this.flushReveal();
-    return found;
+    return outcome;
+  }
+
+  private settle(id: number, outcome: RevealOutcome): void {
+    const resolve = this.waiting.get(id);
+    this.waiting.delete(id);
+    resolve?.(outcome);
   }
 
   private pendingReveal: { anchor: string; id: number } | undefined;
@@ -212,13 +241,8 @@ export class ReportPanel implements vscode.Disposable {
       }
       case 'revealed': {
         // Not found may be a page still showing the comparison before: the retry sends the view again.
-        if (!m.found) {
-          this.s.log.debug(`report: the page did not find reveal ${m.id} yet`);
-          break;
-        }
-        const resolve = this.waiting.get(m.id);
-        this.waiting.delete(m.id);
-        resolve?.(true);
+        if (m.found) this.settle(m.id, 'found');
+        else this.s.log.debug(`report: the page did not find reveal ${m.id} yet`);
         break;
       }
     }
