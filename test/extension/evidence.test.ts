@@ -5,7 +5,7 @@ import type { EvidenceOutcome } from '../../src/extension/commands/openEvidence'
 import type { CurrentComparison } from '../../src/extension/comparisonSession';
 import type { Services } from '../../src/extension/services';
 import type { EvidenceNode, FindingNode, FindingsNode } from '../../src/extension/views/findingsTree';
-import { api, children, closeEditors, PHP_A, PHP_B, waitFor } from './helpers';
+import { api, children, closeEditors, extensionLogTail, PHP_A, PHP_B, waitFor } from './helpers';
 
 /** Every fixture pair the build scripts make (scripts/build-fixtures.sh, scripts/build-diagnosis-pairs.sh), and the example. */
 function fixturePairs(): Array<[string, string]> {
@@ -70,7 +70,7 @@ describe('Every piece of evidence opens something (every finding of every fixtur
           if (outcome === 'none' || !(await waitFor(`${e.label} to land`, () => landed(s, outcome), 10_000).catch(() => false))) failed.push(`${f.finding.code} → ${e.label} (${e.description ?? ''}): ${outcome}`);
         }
       }
-      assert.deepEqual(failed, [], `of ${walked} evidence rows`);
+      if (failed.length) assert.deepEqual(failed, [], `of ${walked} evidence rows; the extension's log ends:\n${await extensionLogTail(s)}\n`);
       await closeEditors();
     });
   }

@@ -87,3 +87,16 @@ export async function withSetting(key: string, value: unknown): Promise<() => Pr
   await c.update(key, value, vscode.ConfigurationTarget.Global);
   return () => c.update(key, before, vscode.ConfigurationTarget.Global) as Promise<void>;
 }
+
+/**
+ * The last lines of the extension's own log (the "Container Compare" output
+ * channel), for a failure message: what the extension saw when a test failed.
+ */
+export async function extensionLogTail(s: Services, lines = 40): Promise<string> {
+  const { readdir, readFile } = await import('node:fs/promises');
+  const dir = s.context.logUri.fsPath;
+  const files = await readdir(dir).catch(() => [] as string[]);
+  const log = files.find((f) => f.endsWith('.log'));
+  if (!log) return `(no log file in ${dir}: ${files.join(', ') || 'empty'})`;
+  return (await readFile(join(dir, log), 'utf8')).trimEnd().split('\n').slice(-lines).join('\n');
+}
