@@ -15,6 +15,8 @@ const REVEAL_RETRY_MS = 1_000;
 /** After how many unanswered sends a silent page is loaded again, and after how many it is given up on. */
 const RELOAD_AFTER_TRIES = 3;
 const SILENT_AFTER_TRIES = 6;
+/** How many editors a reveal opens before it gives up on a workbench that loads none of them. */
+const SHOW_ATTEMPTS = 3;
 
 type RevealOutcome = 'found' | 'missing' | 'silent';
 
@@ -135,10 +137,10 @@ export class ReportPanel implements vscode.Disposable {
    * Opens the report (or brings it forward) at what `target` names (a
    * finding, a layer row, a package, a config field); resolves with whether
    * the page found and selected it. An editor whose page never loads (the
-   * workbench showed it but never ran it) is closed and opened anew, once.
+   * workbench showed it but never ran it) is closed and opened anew.
    */
   static async showAt(s: Services, target: EvidenceTarget, opts: { preserveFocus?: boolean } = {}): Promise<boolean> {
-    for (let attempt = 0; attempt < 2; attempt++) {
+    for (let attempt = 0; attempt < SHOW_ATTEMPTS; attempt++) {
       const panel = ReportPanel.show(s, opts);
       if (!panel) return false;
       const outcome = await panel.reveal(target, opts);
@@ -250,6 +252,11 @@ export class ReportPanel implements vscode.Disposable {
 
   private post(m: HostMessage): void {
     void this.panel.webview.postMessage(m);
+  }
+
+  /** Whether the page has loaded and said so (and has not been hidden since), for tests. */
+  get loaded(): boolean {
+    return this.ready;
   }
 
   /** The comparison the page shows (its pair key), for tests. */
