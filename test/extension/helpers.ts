@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import * as vscode from 'vscode';
@@ -93,7 +94,6 @@ export async function withSetting(key: string, value: unknown): Promise<() => Pr
  * channel), for a failure message: what the extension saw when a test failed.
  */
 export async function extensionLogTail(s: Services, lines = 40): Promise<string> {
-  const { readdir, readFile } = await import('node:fs/promises');
   const dir = s.context.logUri.fsPath;
   const files = await readdir(dir).catch(() => [] as string[]);
   const log = files.find((f) => f.endsWith('.log'));
