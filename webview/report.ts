@@ -7,6 +7,7 @@ import '@vscode-elements/elements/dist/vscode-badge/index.js';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-collapsible/index.js';
 import type { EvidenceTarget, HostMessage, PanelMessage, ReportAction, ReportFindingView, ReportLink, ReportView } from '../src/protocol/report';
+import { $, el } from './dom';
 import { vsCodeApi } from './vscodeApi';
 
 /** What the page keeps of itself while VS Code hides it: where it was, per comparison. */
@@ -21,14 +22,6 @@ const saveUi = (): void => vscode.setState(ui);
 let view: ReportView | undefined;
 /** Evidence links shown under a finding before "Show N more". */
 const FIRST_EVIDENCE = 8;
-
-const $ = <T extends HTMLElement = HTMLElement>(id: string): T => document.getElementById(id) as T;
-const el = <K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] => {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (text !== undefined) e.textContent = text;
-  return e;
-};
 
 /** A link that opens evidence (a diff, a layer pair, a row): a real link, so Tab and Enter reach it. */
 function link(l: ReportLink, cls = 'link'): HTMLElement {
@@ -94,6 +87,14 @@ function select(target: HTMLElement): void {
 
 // ---------------------------------------------------------------- rendering
 
+/** A row a reveal can land on: found by its anchor, and focusable (not in the Tab order) once selected. */
+function revealable<K extends 'li' | 'tr'>(tag: K, anchor: string, cls?: string): HTMLElementTagNameMap[K] {
+  const e = el(tag, cls);
+  e.dataset.anchor = anchor;
+  e.tabIndex = -1;
+  return e;
+}
+
 function render(v: ReportView): void {
   $('title').textContent = v.title;
   document.title = v.title;
@@ -144,9 +145,7 @@ function renderSides(v: ReportView): void {
 }
 
 function renderFinding(f: ReportFindingView): HTMLElement {
-  const li = el('li', `finding ${f.severity}`);
-  li.dataset.anchor = f.anchor;
-  li.tabIndex = -1;
+  const li = revealable('li', f.anchor, `finding ${f.severity}`);
   const head = el('div', 'finding-head');
   const sev = el('span', `sev ${f.severity}`, f.severity === 'error' ? 'Error' : f.severity === 'warning' ? 'Warning' : 'Info');
   const code = el('vscode-badge', 'code', f.code);
@@ -197,9 +196,7 @@ function renderLayers(v: ReportView): void {
   const body = $('layers');
   body.replaceChildren();
   for (const l of v.layers) {
-    const tr = el('tr', `layer ${l.status}`);
-    tr.dataset.anchor = l.anchor;
-    tr.tabIndex = -1;
+    const tr = revealable('tr', l.anchor, `layer ${l.status}`);
     const step = l.a?.instruction ?? l.b?.instruction ?? '';
     const other = l.a && l.b && l.a.instruction !== l.b.instruction ? l.b.instruction : undefined;
     const stepCell = el('td', 'step');
@@ -225,9 +222,7 @@ function renderFiles(v: ReportView): void {
     if (g.count <= 20) section.setAttribute('open', '');
     const ul = el('ul', 'files');
     for (const f of g.files) {
-      const li = el('li');
-      li.dataset.anchor = f.anchor;
-      li.tabIndex = -1;
+      const li = revealable('li', f.anchor);
       li.append(link({ label: f.path, target: f.target }), el('span', 'hint', f.detail));
       ul.append(li);
     }
@@ -245,9 +240,7 @@ function renderPackages(v: ReportView): void {
     box.append(el('h3', '', e.title));
     const ul = el('ul', 'plain');
     for (const p of e.rows) {
-      const li = el('li', p.security ? 'security' : '');
-      li.dataset.anchor = p.anchor;
-      li.tabIndex = -1;
+      const li = revealable('li', p.anchor, p.security ? 'security' : '');
       li.append(el('span', 'name', p.name), el('span', 'hint', p.change));
       if (p.security) li.append(el('span', 'tag', 'security-relevant'));
       ul.append(li);
@@ -260,9 +253,7 @@ function renderLeftovers(v: ReportView): void {
   $('leftovers-section').hidden = !v.leftovers.length;
   $('leftovers').replaceChildren(
     ...v.leftovers.map((l) => {
-      const li = el('li', l.secret ? 'secret' : '');
-      li.dataset.anchor = l.anchor;
-      li.tabIndex = -1;
+      const li = revealable('li', l.anchor, l.secret ? 'secret' : '');
       li.append(link({ label: l.path, target: l.target }), el('span', 'hint', l.where), el('div', 'reason', l.reason));
       return li;
     }),
@@ -273,9 +264,7 @@ function renderConfig(v: ReportView): void {
   $('config-section').hidden = !v.config.length;
   $('config').replaceChildren(
     ...v.config.map((c) => {
-      const tr = el('tr', c.same ? 'same' : '');
-      tr.dataset.anchor = c.anchor;
-      tr.tabIndex = -1;
+      const tr = revealable('tr', c.anchor, c.same ? 'same' : '');
       const name = el('td', 'name', c.name);
       if (c.same) name.append(el('div', 'status-text', 'the same in both, cited by a finding'));
       tr.append(name, el('td', 'value', c.a), el('td', 'value', c.b));

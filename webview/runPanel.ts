@@ -12,6 +12,7 @@ import '@vscode-elements/elements/dist/vscode-progress-ring/index.js';
 import type { LogRow, WordPart } from '../src/core/run/logDiff';
 import type { CapturedLine, ContainerState, ListeningPorts, RunFinding, RunReport, Side } from '../src/core/run/runModel';
 import type { HostMessage, LiveSide, PanelMessage, RunPhase } from '../src/protocol/runPanel';
+import { $, el } from './dom';
 import { vsCodeApi } from './vscodeApi';
 
 /** What the page keeps of itself when VS Code hides it: the data comes again from the host. */
@@ -43,14 +44,6 @@ interface DisplayRow {
   /** Index in report.logs.rows (for evidence links). */
   index: number;
 }
-
-const $ = <T extends HTMLElement = HTMLElement>(id: string): T => document.getElementById(id) as T;
-const el = <K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] => {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (text !== undefined) e.textContent = text;
-  return e;
-};
 
 /**
  * Control characters in caret notation (ESC is ^[, BEL ^G, DEL ^?), so that
