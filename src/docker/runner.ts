@@ -8,7 +8,7 @@ import { requestSide } from './run/http';
 import { activeRuns, choosePort, removeLeftovers, RunContainers } from './run/lifecycle';
 import { readListening } from './run/listening';
 import { RunOwnership } from './run/ownership';
-import { defaultCacheDir } from '../core/layers/cache';
+import { defaultCacheDir } from '../core/util/cacheDir';
 import { probe, probeList } from './run/probes';
 import { RunningSide } from './run/runningSide';
 

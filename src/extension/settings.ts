@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { defaultCacheDir } from '../core/layers/cache';
+import { defaultCacheDir } from '../core/util/cacheDir';
 import { parsePlatform, type Platform } from '../core/image/layout';
 import { DEFAULT_RUN_OPTIONS, type RunOptions } from '../core/run/runModel';
 import { parseFindingFilter, type FindingFilter } from '../core/util/codes';

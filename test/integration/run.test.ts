@@ -10,7 +10,7 @@ import { OWNER_LABEL, RUN_LABEL, type RunEvent, type RunOptions, type RunReport 
 import { DaemonClient } from '../../src/docker/daemonClient';
 import { resolveEndpoint } from '../../src/docker/endpoint';
 import { removeLeftovers, RunOwnership, runSideBySide, type RunSideInput } from '../../src/docker/runner';
-import { defaultCacheDir } from '../../src/core/layers/cache';
+import { defaultCacheDir } from '../../src/core/util/cacheDir';
 import { docker, requireImages } from '../helpers/docker';
 
 const ROOT = join(__dirname, '../..');

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync, type WriteStream } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { CompareError } from '../util/errors';
@@ -25,14 +24,6 @@ export const DEFAULT_MAX_LAYER_BYTES = 10 * 2 ** 30;
  * catch up in the background instead of stalling the export on every chunk.
  */
 const WRITE_BUFFER = 4 * 2 ** 20;
-
-/** The user's cache directory for this tool (XDG on Linux). */
-export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env, platform = process.platform, home = homedir()): string {
-  if (env.CONTAINER_COMPARE_CACHE) return env.CONTAINER_COMPARE_CACHE;
-  if (platform === 'darwin') return join(home, 'Library', 'Caches', 'container-compare');
-  if (platform === 'win32') return join(env.LOCALAPPDATA ?? join(home, 'AppData', 'Local'), 'container-compare', 'Cache');
-  return join(env.XDG_CACHE_HOME || join(home, '.cache'), 'container-compare');
-}
 
 /**
  * Digests reach file names, and they come from untrusted configs and

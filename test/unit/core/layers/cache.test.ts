@@ -4,7 +4,8 @@ import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FileEntry } from '../../../../src/core/image/model';
-import { Cache, defaultCacheDir, INDEX_DIR } from '../../../../src/core/layers/cache';
+import { Cache, INDEX_DIR } from '../../../../src/core/layers/cache';
+import { defaultCacheDir } from '../../../../src/core/util/cacheDir';
 
 const id = (c: string) => `sha256:${c.repeat(64)}`;
 
