@@ -1,11 +1,13 @@
 import { parseArgs } from 'node:util';
-import { Cache, DEFAULT_MAX_LAYER_BYTES, defaultCacheDir } from '../core/layers/cache';
+import { Cache, DEFAULT_MAX_LAYER_BYTES } from '../core/layers/cache';
+import { defaultCacheDir } from '../core/util/cacheDir';
 import { isCompareError, messageOf } from '../core/util/errors';
 import { parsePlatform } from '../core/image/layout';
 import { loadImages, type LoadOptions } from '../core/sources/loader';
 import { parseSize } from '../core/util/units';
 import { parseMinRate } from '../core/registry/rate';
 import { Progress } from './progress';
+import { keepYoungGenerationSmall } from './youngGeneration';
 import type * as DaemonClientModule from '../docker/daemonClient';
 import type * as EndpointModule from '../docker/endpoint';
 import { EXIT_ERROR, usage, type Io, type OptionsConfig } from './commands/command';
@@ -114,7 +116,10 @@ export async function run(argv: string[], io: Io = { stdout: process.stdout, std
       daemon,
       platform: values.platform ? parsePlatform(values.platform) : undefined,
       signal,
-      onProgress: (p) => progress.update(p),
+      onProgress: (p) => {
+        if (p.bytes !== undefined) keepYoungGenerationSmall();
+        progress.update(p);
+      },
       fastPath: !values['no-fast-path'],
       onNote: (n) => {
         if (n.level === 'warning' || debug) io.stderr.write(`container-compare: ${n.level === 'warning' ? 'warning: ' : ''}${n.message}\n`);
