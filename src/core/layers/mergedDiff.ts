@@ -49,6 +49,7 @@ function ancestors(p: string): string[] {
  */
 export class MergedLookup {
   private readonly views: LayerView[];
+  private readonly blocks = new Map<string, number[]>();
 
   /** `shared` lets two images reuse the views of the layers they share (keyed by diffID). */
   constructor(indexes: readonly FileEntry[][], diffIds?: readonly string[], shared?: Map<string, LayerView>, views?: LayerView[]) {
@@ -79,6 +80,12 @@ export class MergedLookup {
     return this.views;
   }
 
+  /** Whether a layer below `below` has a directory at `p` only implicitly (the lookup shows none over nothing). */
+  impliedBelow(p: string, below: number): boolean {
+    for (let l = 0; l < below; l++) if (this.views[l].dirs.has(p)) return true;
+    return false;
+  }
+
   /**
    * The entry visible at `p` and its layer, looking only at layers below
    * `below` (default: all). A directory a layer has only implicitly (see
@@ -88,9 +95,19 @@ export class MergedLookup {
    * implicit directory of layer -1 there, which no comparison counts).
    */
   get(p: string, below = this.views.length): { entry: FileEntry; layer: number } | undefined {
-    const up = ancestors(p);
+    // The highest layer below `below` that deletes an ancestor, makes it opaque or puts a non-directory there: nothing lower shows.
+    let stop = -1;
+    for (const a of ancestors(p)) {
+      const ls = this.blockLayers(a);
+      for (let k = ls.length - 1; k >= 0; k--) {
+        if (ls[k] < below) {
+          if (ls[k] > stop) stop = ls[k];
+          break;
+        }
+      }
+    }
     let implied = -1;
-    for (let l = below - 1; l >= 0; l--) {
+    for (let l = below - 1; l >= 0 && l >= stop; l--) {
       const v = this.views[l];
       const e = v.files.get(p);
       if (e) {
@@ -105,14 +122,27 @@ export class MergedLookup {
       }
       if (v.dirs.has(p)) implied = l;
       if (v.whiteouts.has(p)) return undefined;
-      for (const a of up) {
-        // Deleted, replaced by a non-directory, or hidden below an opaque directory in this layer.
-        if (v.whiteouts.has(a) || v.opaques.has(a)) return undefined;
-        const ae = v.files.get(a);
-        if (ae && ae.type !== 'dir') return undefined;
-      }
     }
     return undefined;
+  }
+
+  /**
+   * The layers (ascending) that delete directory path `a`, make it opaque or
+   * put a non-directory there, hiding what lower layers hold below it. Once
+   * per path: the paths a comparison looks up share most of their ancestors.
+   */
+  private blockLayers(a: string): number[] {
+    let ls = this.blocks.get(a);
+    if (!ls) {
+      ls = [];
+      for (let l = 0; l < this.views.length; l++) {
+        const v = this.views[l];
+        const ae = v.files.get(a);
+        if (v.whiteouts.has(a) || v.opaques.has(a) || (ae && ae.type !== 'dir')) ls.push(l);
+      }
+      this.blocks.set(a, ls);
+    }
+    return ls;
   }
 }
 
@@ -156,11 +186,14 @@ export function* candidatePaths(
       if (++i % STEP === 0) yield;
       paths.add(e.path);
       if (e.type === 'opaque') roots.add(e.path);
-      else if (e.type === 'whiteout' || e.type !== 'dir') {
-        // A directory that was there before has a subtree to lose, and so has one
-        // that no layer lists (an implicit one: the lookup does not see it).
+      else if (e.type !== 'dir') {
+        // A whiteout or a non-directory over a directory that was there before
+        // (listed, or only implied by what a lower layer holds under it) takes
+        // its subtree away. Over nothing, it takes nothing: what the other side
+        // has there comes from a layer both share, or from one of its own
+        // differing layers, and those paths are candidates already.
         const before = self.get(e.path, d.layer);
-        if (!before || before.entry.type === 'dir') roots.add(e.path);
+        if (before ? before.entry.type === 'dir' : self.impliedBelow(e.path, d.layer)) roots.add(e.path);
       }
     }
   }
