@@ -44,6 +44,22 @@ export function tooManyEntries(where: string, max = MAX_ENTRIES_PER_IMAGE): Comp
   return new CompareError('hostileArchive', `${where}: more than ${max} entries: refusing it (the limit is ${max} files, directories and links per image)`);
 }
 
+const namesOf = new WeakMap<ReadonlyArray<unknown>, number>();
+
+/**
+ * The characters of a layer's entry names and link targets (what the name
+ * limits count), once per index: two images share their common layers'.
+ */
+export function nameChars(index: ReadonlyArray<{ path: string; linkTarget?: string }>): number {
+  let n = namesOf.get(index);
+  if (n === undefined) {
+    n = 0;
+    for (const e of index) n += e.path.length + (e.linkTarget?.length ?? 0);
+    namesOf.set(index, n);
+  }
+  return n;
+}
+
 /** An image's layers together, a layer listed twice counting twice: the merged views work through each. */
 export function checkImageEntries(where: string, indexes: ReadonlyArray<ReadonlyArray<{ path: string; linkTarget?: string }>>): void {
   let entries = 0;
@@ -52,7 +68,7 @@ export function checkImageEntries(where: string, indexes: ReadonlyArray<Readonly
     entries += index.length;
     if (entries > MAX_ENTRIES_PER_IMAGE) throw tooManyEntries(where);
   }
-  for (const index of indexes) for (const e of index) bytes += e.path.length + (e.linkTarget?.length ?? 0);
+  for (const index of indexes) bytes += nameChars(index);
   if (bytes > MAX_NAME_BYTES_PER_IMAGE) {
     throw new CompareError('hostileArchive', `${where}: more than ${MAX_NAME_BYTES_PER_IMAGE / 2 ** 20} MiB of file names and link targets: refusing it (the limit is ${MAX_NAME_BYTES_PER_IMAGE / 2 ** 20} MiB per image)`);
   }

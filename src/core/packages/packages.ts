@@ -198,6 +198,23 @@ export interface PackageFile {
   file: ImageFile;
 }
 
+const dbFilesOf = new WeakMap<readonly FileEntry[], Array<[string, Ecosystem]>>();
+
+/** The files of one layer that may be package metadata, in order: once per index, which two images share for their common layers. */
+function layerDbFiles(entries: readonly FileEntry[]): Array<[string, Ecosystem]> {
+  let out = dbFilesOf.get(entries);
+  if (!out) {
+    out = [];
+    for (const e of entries) {
+      if (e.type !== 'file' && e.type !== 'hardlink') continue;
+      const kind = packageDbKind(e.path);
+      if (kind) out.push([e.path, kind]);
+    }
+    dbFilesOf.set(entries, out);
+  }
+  return out;
+}
+
 /**
  * The package metadata files still visible in an image's merged filesystem,
  * from its indexes alone (no bytes read): what readPackages reads, and what
@@ -208,13 +225,7 @@ export function packageFiles(image: ImageModel, kinds: readonly Ecosystem[] = EC
   const wanted = new Set(kinds);
   // Every path any layer wrote that may be package metadata; the merged view decides what is still there.
   const candidates = new Map<string, Ecosystem>();
-  for (const entries of image.indexes) {
-    for (const e of entries) {
-      if (e.type !== 'file' && e.type !== 'hardlink') continue;
-      const kind = packageDbKind(e.path);
-      if (kind && wanted.has(kind)) candidates.set(e.path, kind);
-    }
-  }
+  for (const entries of image.indexes) for (const [path, kind] of layerDbFiles(entries)) if (wanted.has(kind)) candidates.set(path, kind);
   const out: PackageFile[] = [];
   // The merged view costs a pass over every layer: only when there is something to look up.
   if (candidates.size) lookup ??= new MergedLookup(image.indexes);

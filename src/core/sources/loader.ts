@@ -5,7 +5,7 @@ import type { ArchiveContents } from '../layers/layerProcessor';
 import { readArchiveStream, readLayoutDir } from './archiveReader';
 import { readFromStorage } from './engineStorage';
 import type { Cache } from '../layers/cache';
-import { checkImageEntries, EntryBudget } from '../layers/limits';
+import { checkImageEntries, EntryBudget, nameChars } from '../layers/limits';
 import type { Daemon, DaemonImage } from '../image/daemon';
 import { CompareError, messageOf, throwIfAborted } from '../util/errors';
 import { historySteps } from '../image/history';
@@ -353,7 +353,7 @@ async function cachedIndexes(diffIds: readonly string[], opts: Loading, fresh?: 
     }
     const idx = await opts.cache.readIndex(d);
     if (!idx) return undefined;
-    opts.budget.take(`the cached index of layer ${d}`, idx.entries.length, idx.entries.reduce((n, e) => n + e.path.length + (e.linkTarget?.length ?? 0), 0));
+    opts.budget.take(`the cached index of layer ${d}`, idx.entries.length, nameChars(idx.entries));
     byId.set(d, idx);
   }
   return diffIds.map((d) => byId.get(d)!);
@@ -425,6 +425,13 @@ interface ModelParts {
   blobs?: Array<{ digest?: string; mediaType?: string; compressedSize?: number }>;
 }
 
+/** Entries that are not directories (a count: no array of them). */
+function fileCount(entries: readonly FileEntry[]): number {
+  let n = 0;
+  for (const e of entries) if (e.type !== 'dir') n++;
+  return n;
+}
+
 function buildModel(p: ModelParts): ImageModel {
   // A layer listed many times is one index in memory, but every merged view works through each listing.
   checkImageEntries(p.ref, p.indexes);
@@ -440,7 +447,7 @@ function buildModel(p: ModelParts): ImageModel {
       createdBy: h?.createdBy ?? '',
       instruction: h?.instruction ?? '(no history)',
       builder: h?.builder ?? 'unknown',
-      fileCount: p.indexes[index].filter((e) => e.type !== 'dir').length,
+      fileCount: fileCount(p.indexes[index]),
     };
     if (blob?.digest) layer.digest = blob.digest;
     if (blob?.mediaType) layer.mediaType = blob.mediaType;
