@@ -27,13 +27,23 @@ function* view(entries: readonly FileEntry[]): Steps<LayerView> {
   const implied = (d: string) => {
     for (; d !== '/' && !v.dirs.has(d); d = d.slice(0, d.lastIndexOf('/')) || '/') v.dirs.add(d);
   };
+  // A tar lists a directory's entries together: an entry in the same directory
+  // as the one before has nothing new to imply, and costs no string.
+  let last = '';
   for (const e of entries) {
     if (++i % STEP === 0) yield;
+    const p = e.path;
     if (e.type === 'opaque') {
-      if (e.path !== '/') implied(e.path);
-    } else implied(e.path.slice(0, e.path.lastIndexOf('/')) || '/');
+      if (p !== '/') implied(p);
+      continue;
+    }
+    const cut = p.lastIndexOf('/');
+    if (cut === last.length && cut > 0 && p.startsWith(last)) continue;
+    last = p.slice(0, cut) || '/';
+    implied(last);
   }
-  for (const p of v.files.keys()) v.dirs.delete(p);
+  // The directories the layer lists itself are not implicit.
+  for (const d of v.dirs) if (v.files.has(d)) v.dirs.delete(d);
   return v;
 }
 

@@ -4,7 +4,7 @@ import { basename } from 'node:path';
 import type { ArchiveContents } from '../layers/layerProcessor';
 import { readArchiveStream, readLayoutDir } from './archiveReader';
 import { readFromStorage } from './engineStorage';
-import type { Cache } from '../layers/cache';
+import type { Cache, CachedIndex } from '../layers/cache';
 import { checkImageEntries, EntryBudget, nameChars } from '../layers/limits';
 import type { Daemon, DaemonImage } from '../image/daemon';
 import { CompareError, messageOf, throwIfAborted } from '../util/errors';
@@ -344,6 +344,9 @@ const ALL: ReadonlySet<string> = { has: () => true } as unknown as ReadonlySet<s
  */
 async function cachedIndexes(diffIds: readonly string[], opts: Loading, fresh?: ArchiveContents['indexed']): Promise<Array<{ entries: FileEntry[]; size: number }> | undefined> {
   const byId = opts.read;
+  // The files are read at once (the thread pool has four threads), and decoded in order as they come.
+  const reading = new Map<string, Promise<CachedIndex | undefined>>();
+  for (const d of diffIds) if (!byId.has(d) && !fresh?.has(d) && !reading.has(d)) reading.set(d, opts.cache.readIndex(d));
   for (const d of diffIds) {
     if (byId.has(d)) continue;
     const layer = fresh?.get(d);
@@ -351,7 +354,7 @@ async function cachedIndexes(diffIds: readonly string[], opts: Loading, fresh?: 
       byId.set(d, { entries: layer.entries, size: layer.size });
       continue;
     }
-    const idx = await opts.cache.readIndex(d);
+    const idx = await reading.get(d);
     if (!idx) return undefined;
     opts.budget.take(`the cached index of layer ${d}`, idx.entries.length, nameChars(idx.entries));
     byId.set(d, idx);
