@@ -65,7 +65,7 @@ export function directoryFiles(dir: string, where: string): LayerFiles {
       const path = join(dir, relativeName(name, where));
       try {
         if (size <= SMALL_FILE) return readSmall(path, size);
-        return createReadStream('', { fd: await openNoFollow(path), highWaterMark: 1 << 20 });
+        return createReadStream('', { fd: await openNoFollow(path), highWaterMark: 256 << 10 });
       } catch (e) {
         throw new CompareError('io', `${where}: cannot read "${inertName(name)}" from the layer's directory (${(e as NodeJS.ErrnoException).code ?? messageOf(e)})`, { cause: e });
       }
