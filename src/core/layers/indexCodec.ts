@@ -1,4 +1,5 @@
 import type { EntryType, FileEntry, LineEndings, SecretKind } from '../image/model';
+import { noteNameChars } from './limits';
 
 /**
  * The binary form of a layer's file index in the cache (index-v4). A warm
@@ -149,6 +150,7 @@ export function decodeIndex(input: Buffer): EncodedIndex | undefined {
   // lookups, limits, leftovers) stay monomorphic. ~15 ms of a warm compare.
   let cut = 0;
   let from = 0;
+  let names = 0;
   const next = (): string => {
     const to = cuts[cut++];
     const s = table.slice(from, to);
@@ -162,11 +164,14 @@ export function decodeIndex(input: Buffer): EncodedIndex | undefined {
     if (type === undefined || cut >= cutCount) return undefined;
     const path = next();
     const linkTarget = f & LINK ? next() : undefined;
+    names += path.length + (linkTarget === undefined ? 0 : linkTarget.length);
     const sha256 = f & SHA ? next() : undefined;
     const text = f & 3;
     const lfSha256 = f & LF_SHA ? next() : undefined;
     const e: FileEntry = { path, type, mode: modes[i], uid: uids[i], gid: gids[i], size: sizes[i], linkTarget, sha256, text: text ? text === 2 : undefined, lineEndings: ENDINGS[(f >> 2) & 7], lfSha256, offset: Number.isNaN(offsets[i]) ? undefined : offsets[i], secrets: t & SECRETS ? (next().split(',') as SecretKind[]) : undefined };
     entries[i] = e;
   }
+  // The name limits count this; a pass of its own over every entry costs more than the sum here.
+  noteNameChars(entries, names);
   return { diffId, size, entries };
 }

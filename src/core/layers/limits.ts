@@ -60,6 +60,11 @@ export function nameChars(index: ReadonlyArray<{ path: string; linkTarget?: stri
   return n;
 }
 
+/** Records what nameChars() would count, for a reader that counted as it built the entries (the index decoder). */
+export function noteNameChars(index: ReadonlyArray<unknown>, n: number): void {
+  namesOf.set(index, n);
+}
+
 /** An image's layers together, a layer listed twice counting twice: the merged views work through each. */
 export function checkImageEntries(where: string, indexes: ReadonlyArray<ReadonlyArray<{ path: string; linkTarget?: string }>>): void {
   let entries = 0;

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FileEntry } from '../../../../src/core/image/model';
 import { Cache, INDEX_DIR } from '../../../../src/core/layers/cache';
+import { nameChars } from '../../../../src/core/layers/limits';
 import { defaultCacheDir } from '../../../../src/core/util/cacheDir';
 import { present } from '../../../helpers/entries';
 
@@ -45,6 +46,9 @@ describe('Cache', () => {
     await cache.writeIndex({ diffId: id('c'), size: 4096, entries });
     assert.deepEqual(present(await cache.readIndex(id('c'))), { diffId: id('c'), size: 4096, entries });
     assert.deepEqual(present(await cache.readIndex(id('c'))), { diffId: id('c'), size: 4096, entries }, 'read twice');
+    // The decoder counts the names for the limits as it goes: the same count as a pass of its own.
+    const decoded = (await cache.readIndex(id('c')))!.entries;
+    assert.equal(nameChars(decoded), nameChars([...entries]));
     await cache.writeIndex({ diffId: id('e'), size: 0, entries: [] });
     assert.deepEqual(await cache.readIndex(id('e')), { diffId: id('e'), size: 0, entries: [] });
   });
