@@ -337,6 +337,9 @@ async function readSource(r: LocalRef, platform: Platform, opts: Loading): Promi
 /** A set that contains everything: "every layer's bytes are needed". */
 const ALL: ReadonlySet<string> = { has: () => true } as unknown as ReadonlySet<string>;
 
+/** Cached index files read ahead of the one being decoded. */
+const READ_AHEAD_INDEXES = 4;
+
 /**
  * The cached indexes of `diffIds`, each read once however often the image
  * lists it, taken from the load's budget as they come; undefined when one is
@@ -344,9 +347,18 @@ const ALL: ReadonlySet<string> = { has: () => true } as unknown as ReadonlySet<s
  */
 async function cachedIndexes(diffIds: readonly string[], opts: Loading, fresh?: ArchiveContents['indexed']): Promise<Array<{ entries: FileEntry[]; size: number }> | undefined> {
   const byId = opts.read;
-  // The files are read at once (the thread pool has four threads), and decoded in order as they come.
+  // Files are read a few ahead (the thread pool has four threads) and decoded in order as they come.
+  const todo = [...new Set(diffIds.filter((d) => !byId.has(d) && !fresh?.has(d)))];
   const reading = new Map<string, Promise<CachedIndex | undefined>>();
-  for (const d of diffIds) if (!byId.has(d) && !fresh?.has(d) && !reading.has(d)) reading.set(d, opts.cache.readIndex(d));
+  const readAhead = (from: number) => {
+    for (const d of todo.slice(from, from + READ_AHEAD_INDEXES)) {
+      if (reading.has(d)) continue;
+      const p = opts.cache.readIndex(d);
+      // One left behind by an early return must not become an unhandled rejection; the awaited one still throws.
+      p.catch(() => undefined);
+      reading.set(d, p);
+    }
+  };
   for (const d of diffIds) {
     if (byId.has(d)) continue;
     const layer = fresh?.get(d);
@@ -354,6 +366,7 @@ async function cachedIndexes(diffIds: readonly string[], opts: Loading, fresh?: 
       byId.set(d, { entries: layer.entries, size: layer.size });
       continue;
     }
+    readAhead(todo.indexOf(d));
     const idx = await reading.get(d);
     if (!idx) return undefined;
     opts.budget.take(`the cached index of layer ${d}`, idx.entries.length, nameChars(idx.entries));
