@@ -32,7 +32,9 @@ export function runBundle(file: string, argv: readonly string[], cacheRoot: stri
   const cachedData = readOwnFile(join(dir, name));
   // The wrapper Node's CommonJS loader puts around a module.
   const script = new Script(`(function (exports, require, module, __filename, __dirname) { ${source}\n});`, { filename: file, cachedData });
-  if (!cachedData || script.cachedDataRejected) process.once('exit', () => save(script, cacheRoot, name, digest));
+  // Only a run that did its work (0: same, 1: different) has compiled what the next one needs; one that
+  // stopped at an error would leave a cache of little use, never made again.
+  if (!cachedData || script.cachedDataRejected) process.once('exit', (code) => (code === 0 || code === 1) && save(script, cacheRoot, name, digest));
   const module = { exports: {} };
   script.runInThisContext()(module.exports, createRequire(file), module, file, dirname(file));
 }
