@@ -5,7 +5,7 @@
 // come out as inert text, under a CSP that nothing violates.
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Browser, FrameLocator, Page } from 'playwright-core';
@@ -30,17 +30,22 @@ describe(`Run Side by Side in the workbench (${VSIX ? 'installed .vsix' : 'devel
 
   let noise: Noise;
 
+  /** Made for this suite (an extensions folder for the .vsix, a workspace folder), removed after it. */
+  const made: string[] = [];
+
   before(async () => {
     noise = addNoise();
     let extensionsDir: string | undefined;
     if (VSIX) {
       extensionsDir = mkdtempSync(join(tmpdir(), 'cc-e2e-exts-'));
+      made.push(extensionsDir);
       await installExtension(VSIX, extensionsDir);
     }
     // Short startup windows: the fixtures log everything in their first second.
     server = await startCodeServer({ extensionsDir, settings: { 'workbench.colorTheme': 'Default Dark Modern', 'containerCompare.run.quietSeconds': 1.5, 'containerCompare.run.maxSeconds': 15 } });
     browser = await launchChromium();
     const folder = mkdtempSync(join(tmpdir(), 'cc-e2e-ws-'));
+    made.push(folder);
     page = await openWorkbench(browser, server, { folder, viewport: { width: 1440, height: 1000 }, ...(VSIX ? {} : { extensionDevelopmentPath: ROOT }) });
     page.on('console', (m) => {
       if (/Content Security Policy|Refused to/i.test(m.text())) cspViolations.push(m.text());
@@ -56,6 +61,7 @@ describe(`Run Side by Side in the workbench (${VSIX ? 'installed .vsix' : 'devel
     await browser?.close();
     await server?.stop();
     noise?.remove();
+    for (const d of made) rmSync(d, { recursive: true, force: true });
   });
 
   /** The panel's page inside VS Code's webview frames (the webview on screen: the report shares the editor group). */

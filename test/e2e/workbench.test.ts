@@ -7,7 +7,7 @@
 // CC_E2E_VSIX=path it runs against the packaged .vsix installed the way a
 // user installs it, instead of the development folder.
 import { strict as assert } from 'node:assert';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Browser, FrameLocator, Locator, Page } from 'playwright-core';
@@ -25,16 +25,21 @@ describe(`The workbench, as a user drives it (${VSIX ? 'installed .vsix' : 'deve
   let page: Page;
   let noise: Noise;
 
+  /** Made for this suite (an extensions folder for the .vsix, a workspace folder), removed after it. */
+  const made: string[] = [];
+
   before(async () => {
     noise = addNoise();
     let extensionsDir: string | undefined;
     if (VSIX) {
       extensionsDir = mkdtempSync(join(tmpdir(), 'cc-e2e-exts-'));
+      made.push(extensionsDir);
       await installExtension(VSIX, extensionsDir);
     }
     server = await startCodeServer({ extensionsDir, settings: { 'workbench.colorTheme': 'Default Dark Modern', 'window.commandCenter': false } });
     browser = await launchChromium();
     const folder = mkdtempSync(join(tmpdir(), 'cc-e2e-ws-'));
+    made.push(folder);
     page = await openWorkbench(browser, server, { folder, viewport: { width: 1440, height: 900 }, ...(VSIX ? {} : { extensionDevelopmentPath: ROOT }) });
   });
 
@@ -47,6 +52,7 @@ describe(`The workbench, as a user drives it (${VSIX ? 'installed .vsix' : 'deve
     await browser?.close();
     await server?.stop();
     noise?.remove();
+    for (const d of made) rmSync(d, { recursive: true, force: true });
   });
 
   const pane = (title: string): Locator => page.locator('.part.sidebar .pane').filter({ has: page.locator('.pane-header', { hasText: title }) });

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { INDEX_DIR } from '../../src/core/layers/cache';
@@ -26,6 +26,7 @@ describe('Cancelling', () => {
       assert.ok(readdirSync(join(cacheDir, INDEX_DIR)).length < 11, 'the load ran to the end despite the cancel');
     } finally {
       await undo();
+      rmSync(cacheDir, { recursive: true, force: true });
     }
   });
 });

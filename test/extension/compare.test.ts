@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
@@ -156,6 +156,7 @@ describe('Compare Images (the example PHP pair)', () => {
     assert.deepEqual(JSON.parse(readFileSync(jsonUri.fsPath, 'utf8')), JSON.parse(json.stdout));
     const md = await cli(['diff', PHP_A, PHP_B, '--markdown']);
     assert.equal(readFileSync(mdUri.fsPath, 'utf8'), md.stdout);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('Swap Sides makes B the reference: removed files become added', async () => {

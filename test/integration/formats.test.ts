@@ -56,12 +56,16 @@ describe('every archive layout gives the same answer as the engine', function ()
   ]) {
     describe(`the ${set} pair`, () => {
       let reference: ReturnType<typeof essence>;
+      let refDir: string | undefined;
       before(async () => {
-        const cache = await Cache.open(await mkdtemp(join(tmpdir(), 'cc-ref-')));
+        refDir = await mkdtemp(join(tmpdir(), 'cc-ref-'));
+        const cache = await Cache.open(refDir);
         const [x, y] = await loadImages([a, b], { cache, daemon });
         reference = essence(compareImages(x, y));
         assert.ok(reference.files.length > 0);
       });
+      // The reference cache holds both images' layers (~450 MB for the php pair): never left behind.
+      after(() => refDir && rm(refDir, { recursive: true, force: true }));
       for (const [name, ref] of layouts) {
         it(name, async () => assert.deepEqual(essence(await compare(ref(na), ref(nb))), reference));
       }

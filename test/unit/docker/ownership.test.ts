@@ -17,7 +17,7 @@ describe('RunOwnership: which containers are ours to remove', () => {
     assert.equal(new Set(labels).size, 1);
     assert.match(await readFile(join(dir, KEY_FILE), 'utf8'), /^[0-9a-f]{64}\n$/);
     assert.equal((await stat(join(dir, KEY_FILE))).mode & 0o777, 0o600);
-    const other = await RunOwnership.load(await mkdtemp(join(tmpdir(), 'cc-owner-other-')));
+    const other = await RunOwnership.load(await mkdtemp(join(dir, 'other-')));
     assert.notEqual(other.labels('cc-run-01234567-a', '01234567', 'a')[TOKEN_LABEL], labels[0], 'another installation signs differently');
   });
 
@@ -43,7 +43,7 @@ describe('RunOwnership: which containers are ours to remove', () => {
       o.owns(name, { ...ours, [OWNER_LABEL]: 'elsewhere:1' }, null),
       o.owns(name, { ...ours, [TOKEN_LABEL]: 'x' }, null),
       o.owns(name, { [RUN_LABEL]: '01234567', [OWNER_LABEL]: ours[OWNER_LABEL] }, null),
-      (await RunOwnership.load(await mkdtemp(join(tmpdir(), 'cc-owner-other-')))).owns(name, ours, null),
+      (await RunOwnership.load(await mkdtemp(join(dir, 'other-')))).owns(name, ours, null),
     ];
     for (const r of notOurs) assert.equal(r.ours, false, JSON.stringify(r));
     // Its name taken again by a container of a commit of ours: the labels are the image's.

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { helperGet } from '../../../../src/core/registry/credentialHelper';
 import { configuredRegistries, findCredentials, parseChallenges } from '../../../../src/core/registry/auth';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
@@ -109,8 +109,12 @@ describe('WWW-Authenticate challenges', () => {
 describe('configuredRegistries', () => {
   it('lists the hosts of auths and credHelpers, Docker Hub as docker.io', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cc-config-'));
-    writeFileSync(join(dir, 'config.json'), JSON.stringify({ auths: { 'https://index.docker.io/v1/': {}, 'registry.example:5000': {} }, credHelpers: { 'ghcr.io': 'gh', 'registry.example:5000': 'x' } }));
-    assert.deepEqual(await configuredRegistries({ configDir: dir }), ['docker.io', 'ghcr.io', 'registry.example:5000']);
-    assert.deepEqual(await configuredRegistries({ configDir: join(dir, 'missing') }), []);
+    try {
+      writeFileSync(join(dir, 'config.json'), JSON.stringify({ auths: { 'https://index.docker.io/v1/': {}, 'registry.example:5000': {} }, credHelpers: { 'ghcr.io': 'gh', 'registry.example:5000': 'x' } }));
+      assert.deepEqual(await configuredRegistries({ configDir: dir }), ['docker.io', 'ghcr.io', 'registry.example:5000']);
+      assert.deepEqual(await configuredRegistries({ configDir: join(dir, 'missing') }), []);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
