@@ -1,9 +1,10 @@
 import { strict as assert } from 'node:assert';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
-import { Cache } from '../../src/core/layers/cache';
+import { Cache, SMALL_FILE_BYTES } from '../../src/core/layers/cache';
+import { findFile, readFileBytes } from '../../src/core/layers/files';
 import { compareImages } from '../../src/core/diff/compare';
 import { type FileChange } from '../../src/core/diff/fileDiff';
 import type { Daemon, StorageRequest } from '../../src/core/image/daemon';
@@ -11,7 +12,7 @@ import { CompareError } from '../../src/core/util/errors';
 import { loadImages } from '../../src/core/sources/loader';
 import { DaemonClient } from '../../src/docker/daemonClient';
 import { resolveEndpoint } from '../../src/docker/endpoint';
-import { requireImages } from '../helpers/docker';
+import { docker, requireImages } from '../helpers/docker';
 import { FAST_PATH, LOAD_PATH } from '../helpers/loadPath';
 
 /** The real daemon, counting exports (and optionally cutting one short, as a daemon dying mid-way). */
@@ -123,6 +124,42 @@ describe('engine on the real Docker engine', function () {
     assert.equal(daemon.storageOpens, 0, 'nor read the layer store');
     assert.deepEqual(sources.slice(2), ['cache', 'cache']);
     assert.deepEqual(compareImages(a, b).files.map((f) => f.reasons), [['lineEndings']]);
+  });
+
+  it('keeps only the small files of an export, and exports the layer again for a larger file when it is read', async () => {
+    // An image as a user builds one: a base, then a layer with a large file and a small one.
+    const ref = `cc-test/large-file:${process.pid}`;
+    const context = join(dir, 'context');
+    await mkdir(context);
+    const large = Buffer.alloc(SMALL_FILE_BYTES + 4096);
+    for (let i = 0; i < large.length; i += 4096) large.writeUInt32BE(i, i);
+    await writeFile(join(context, 'model.bin'), large);
+    await writeFile(join(context, 'VERSION'), '2.0.0\n');
+    await writeFile(join(context, 'Dockerfile'), 'FROM cc-fixture/crlf:a\nCOPY model.bin VERSION /opt/\n');
+    docker('build', '-q', '-t', ref, context);
+    try {
+      let [image] = await loadImages([ref], { cache, daemon: () => daemon, fastPath: false });
+      assert.equal(daemon.exports.length, 1);
+      const stored = await readdir(join(dir, 'cache', 'layers'));
+      assert.deepEqual(stored.filter((n) => !n.endsWith('.upto16m.tar')), [], 'only small-files copies');
+      assert.equal(stored.length, image.layers.length);
+      // Small files are read from the store, with no export.
+      assert.equal((await readFileBytes(cache, image, findFile(image, '/opt/VERSION'))).toString(), '2.0.0\n');
+      assert.match((await readFileBytes(cache, image, findFile(image, '/app/config.ini'))).toString(), /=/);
+      let file = findFile(image, '/opt/model.bin');
+      const top = image.layers[file.layer].diffId;
+      assert.equal(cache.layers.holds(top, file.entry.size), false);
+      await assert.rejects(readFileBytes(cache, image, file), /model\.bin in layer \d+ are not in the cache/);
+      // The large file: its layer is exported again, whole this time.
+      [image] = await loadImages([ref], { cache, daemon: () => daemon, needLayerBytes: [top], fastPath: false });
+      assert.equal(daemon.exports.length, 2);
+      file = findFile(image, '/opt/model.bin');
+      assert.ok((await readFileBytes(cache, image, file)).equals(large));
+      assert.ok((await readdir(join(dir, 'cache', 'layers'))).includes(`${top.slice(7)}.tar`));
+      assert.equal((await readdir(join(dir, 'cache', 'layers'))).includes(`${top.slice(7)}.upto16m.tar`), false, 'the whole layer replaced its copy');
+    } finally {
+      docker('rmi', ref);
+    }
   });
 
   (FAST_PATH ? it : it.skip)(`reads both images from the engine's layer store without an export (${LOAD_PATH}), and nothing once indexed`, async () => {

@@ -103,7 +103,7 @@ describe('findings on the example images: the real cause comes first', function 
     const [a, b] = await loadImages(PHP, load());
     // The byte store lost the layer that wrote each side's dpkg status (an eviction): it has to come back.
     const dpkgLayer = (m: ImageModel) => m.layers[5].diffId;
-    for (const m of [a, b]) await rm(cache.layers.file(dpkgLayer(m)), { force: true });
+    for (const m of [a, b]) await cache.layers.drop(dpkgLayer(m));
     const fetched: Array<[string, string[]]> = [];
     const { report } = await analyzePair({ model: a }, { model: b }, {
       cache,

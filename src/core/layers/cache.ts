@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync, type WriteStream } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat, utimes, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { CompareError } from '../util/errors';
@@ -24,6 +24,15 @@ export const DEFAULT_MAX_LAYER_BYTES = 10 * 2 ** 30;
  * catch up in the background instead of stalling the export on every chunk.
  */
 const WRITE_BUFFER = 4 * 2 ** 20;
+/**
+ * What a small-files copy of a layer keeps: files of at most this size. It
+ * covers package databases (a Debian status file is a few MB, an rpmdb.sqlite
+ * rarely over 16) and every text a diff editor shows comfortably; larger
+ * files are mostly binaries, read from the image again when asked for.
+ */
+export const SMALL_FILE_BYTES = 16 * 2 ** 20;
+/** Small files are gathered into writes of this size (the tar headers between them written as zeros). */
+const SMALL_WRITE = 2 ** 20;
 
 /**
  * Digests reach file names, and they come from untrusted configs and
@@ -135,29 +144,70 @@ export class Cache {
 
 /** A layer's bytes being written; nothing is visible in the store until commit(). */
 export interface LayerWriter {
-  /** False once the layer outgrew the store's limit: the caller keeps going, the bytes are just not kept. */
+  /**
+   * The layer tar, chunk by chunk. False once the layer outgrew the store's
+   * limit: the caller keeps going, the bytes are just not kept. A
+   * small-files writer ignores it: its reader hands it files instead.
+   */
   write(chunk: Buffer): boolean | Promise<void>;
+  /** Set on a writer that keeps only the layer's small files (createWriter). */
+  readonly smallFiles?: SmallFilesWriter;
   commit(diffId: string): Promise<void>;
   abort(): Promise<void>;
+}
+
+/** What a layer's tar reader gives a small-files writer: each file it keeps, at the file's offset in the tar. */
+export interface SmallFilesWriter {
+  keeps(size: number): boolean;
+  /** Bytes of a kept file at `position` of the layer tar, in increasing positions. False or a promise as write(). */
+  writeAt(position: number, chunk: Buffer): boolean | Promise<void>;
 }
 
 /**
  * Content-addressed store of uncompressed layer tars, bounded by size with
  * least-recently-used eviction (mtime is the use time). With the offsets in
  * the file index, reading one file of a layer is one positioned read.
+ *
+ * A layer is kept whole (file()), or as a small-files copy (smallFile()):
+ * a sparse file of the tar's layout holding only the files of at most
+ * SMALL_FILE_BYTES, each at its own offset. The engine's export keeps
+ * that copy: writing a gigabyte of binaries next to an export that writes
+ * it once already is what made a cold compare slower than `docker save`,
+ * and a file nobody opens need not be kept. A larger file is read from the
+ * image again when asked for (holds() says when).
  */
 export class LayerStore {
   constructor(readonly dir: string, readonly maxBytes: number) {}
 
+  /** The whole layer tar. */
   file(diffId: string): string {
     return join(this.dir, `${digestHex(diffId)}.tar`);
   }
 
+  /** The small-files copy; its name says what it keeps, so that another limit never reads it as its own. */
+  smallFile(diffId: string): string {
+    return join(this.dir, `${digestHex(diffId)}.upto${SMALL_FILE_BYTES / 2 ** 20}m.tar`);
+  }
+
+  /** Whether the whole layer is kept. */
   has(diffId: string): boolean {
     return existsSync(this.file(diffId));
   }
 
-  createWriter(): LayerWriter {
+  /** Whether a file of `size` bytes of the layer can be read from the store. */
+  holds(diffId: string, size: number): boolean {
+    return this.has(diffId) || (size <= SMALL_FILE_BYTES && existsSync(this.smallFile(diffId)));
+  }
+
+  /** Forgets a layer's bytes, whole or small files (an eviction). */
+  async drop(diffId: string): Promise<void> {
+    await rm(this.file(diffId), { force: true });
+    await rm(this.smallFile(diffId), { force: true });
+  }
+
+  /** A writer of the whole layer, or with `smallFilesOnly` of its small-files copy. */
+  createWriter(opts: { smallFilesOnly?: boolean } = {}): LayerWriter {
+    if (opts.smallFilesOnly) return this.smallFilesWriter();
     const tmp = tempName(join(this.dir, 'layer'));
     let out: WriteStream | undefined;
     let written = 0;
@@ -200,15 +250,102 @@ export class LayerStore {
         const ok = await new Promise<boolean>((resolve) => s.end((e?: Error | null) => resolve(!e && !dropped)));
         if (!ok) return drop();
         await rename(tmp, final);
+        // The whole layer supersedes its small-files copy.
+        await rm(this.smallFile(diffId), { force: true });
         await this.evict(final);
       },
       abort: drop,
     };
   }
 
-  /** Bytes [offset, offset+length) of a stored layer, as a stream. Marks the layer as used. */
+  /**
+   * Writes the files it is handed at their offsets in a sparse file: small
+   * files close together are gathered into one write of up to SMALL_WRITE;
+   * a chunk of that size or more is written as it is.
+   */
+  private smallFilesWriter(): LayerWriter {
+    const tmp = tempName(join(this.dir, 'layer'));
+    let fh: Promise<FileHandle> | undefined;
+    let dropped = this.maxBytes <= 0;
+    let kept = 0;
+    let batch: Buffer | undefined;
+    let batchStart = 0;
+    let batchEnd = 0;
+    let queued = 0;
+    // Writes one after another; a failure (a full disk) drops the bytes, not the compare.
+    let chain: Promise<void> = Promise.resolve();
+    const enqueue = (buf: Buffer, length: number, position: number): void => {
+      queued += length;
+      chain = chain
+        .then(async () => {
+          if (dropped) return;
+          await (await (fh ??= open(tmp, 'w'))).write(buf, 0, length, position);
+        })
+        .catch(() => void (dropped = true))
+        .finally(() => void (queued -= length));
+    };
+    const flush = (): void => {
+      if (batch) enqueue(batch, batchEnd - batchStart, batchStart);
+      batch = undefined;
+    };
+    const close = async (): Promise<void> => {
+      batch = undefined;
+      await chain;
+      const f = fh;
+      fh = undefined;
+      if (f) await (await f.catch(() => undefined))?.close().catch(() => undefined);
+    };
+    const drop = async (): Promise<void> => {
+      dropped = true;
+      await close();
+      await rm(tmp, { force: true });
+    };
+    const smallFiles: SmallFilesWriter = {
+      keeps: (size) => size <= SMALL_FILE_BYTES,
+      writeAt: (position, chunk) => {
+        if (dropped) return false;
+        kept += chunk.length;
+        if (kept > this.maxBytes) return drop().then(() => undefined);
+        if (batch && position >= batchEnd && position + chunk.length <= batchStart + SMALL_WRITE) {
+          chunk.copy(batch, position - batchStart);
+          batchEnd = position + chunk.length;
+        } else {
+          flush();
+          if (chunk.length >= SMALL_WRITE) enqueue(chunk, chunk.length, position);
+          else {
+            batch = Buffer.alloc(SMALL_WRITE);
+            chunk.copy(batch);
+            batchStart = position;
+            batchEnd = position + chunk.length;
+          }
+        }
+        return queued > WRITE_BUFFER ? chain : true;
+      },
+    };
+    return {
+      smallFiles,
+      write: () => !dropped,
+      commit: async (diffId) => {
+        if (dropped) return drop();
+        flush();
+        await chain;
+        if (dropped) return drop();
+        fh ??= open(tmp, 'w'); // a layer without small files still gets its (empty) file
+        await close();
+        if (dropped) return drop();
+        const final = this.smallFile(diffId);
+        // Another process kept the whole layer meanwhile: that serves every file.
+        if (this.has(diffId)) return drop();
+        await rename(tmp, final);
+        await this.evict(final);
+      },
+      abort: drop,
+    };
+  }
+
+  /** Bytes [offset, offset+length) of a stored layer (whole, or its small-files copy), as a stream. Marks the layer as used. */
   async readRange(diffId: string, offset: number, length: number): Promise<Readable> {
-    const file = this.file(diffId);
+    const file = this.has(diffId) ? this.file(diffId) : this.smallFile(diffId);
     const now = new Date();
     await utimes(file, now, now).catch(() => undefined);
     // createReadStream with end < start would read the whole file.
@@ -226,14 +363,15 @@ export class LayerStore {
 
   private async evict(keep: string): Promise<void> {
     if (this.estimate !== undefined) {
-      this.estimate += (await stat(keep).catch(() => undefined))?.size ?? 0;
+      const st = await stat(keep).catch(() => undefined);
+      this.estimate += st ? used(st) : 0;
       if (this.estimate <= this.maxBytes) return;
     }
     const files: Array<{ path: string; size: number; used: number }> = [];
     for (const name of await readdir(this.dir)) {
       if (!name.endsWith('.tar') || name.includes('.tmp-')) continue;
       const st = await stat(join(this.dir, name)).catch(() => undefined);
-      if (st) files.push({ path: join(this.dir, name), size: st.size, used: st.mtimeMs });
+      if (st) files.push({ path: join(this.dir, name), size: used(st), used: st.mtimeMs });
     }
     let total = files.reduce((n, f) => n + f.size, 0);
     files.sort((a, b) => a.used - b.used);
@@ -245,4 +383,10 @@ export class LayerStore {
     }
     this.estimate = total;
   }
+}
+
+/** What a stored layer takes on disk: its size, or the blocks a sparse small-files copy has. */
+function used(st: { size: number; blocks: number }): number {
+  // A file system that reports no blocks (or none yet) is counted by size.
+  return st.blocks > 0 ? Math.min(st.size, st.blocks * 512) : st.size;
 }

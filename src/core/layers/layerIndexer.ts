@@ -7,6 +7,7 @@ import { contentOf, type EntryType, type FileEntry } from '../image/model';
 import { followSymlinks, hostile, layerPath, symlinkEscapes } from './paths';
 import { EntryBudget, MAX_ENTRIES_PER_IMAGE, MAX_PATH_BYTES, tooManyEntries } from './limits';
 import { inertName } from '../util/inert';
+import type { SmallFilesWriter } from './cache';
 
 const WHITEOUT = '.wh.';
 const OPAQUE = '.wh..wh..opq';
@@ -55,6 +56,8 @@ export class LayerIndexer extends Writable {
   constructor(
     private readonly where: string,
     private readonly budget = new EntryBudget(),
+    /** Given each file it keeps as the file streams past (the layer store's small-files copy). */
+    private readonly smallFiles?: SmallFilesWriter,
   ) {
     super();
     this.done = new Promise<FileEntry[]>((resolve, reject) => {
@@ -165,7 +168,20 @@ export class LayerIndexer extends Writable {
     // tar-stream's entry offset is where its header starts; the data follows one 512-byte block later.
     if (typeof stream.offset === 'number') entry.offset = stream.offset + 512;
     const scanner = new ContentScanner(path);
-    stream.on('data', (chunk: Buffer) => scanner.update(chunk));
+    const keep = entry.offset !== undefined && this.smallFiles?.keeps(size) ? this.smallFiles : undefined;
+    if (keep) {
+      let at = entry.offset!;
+      stream.on('data', (chunk: Buffer) => {
+        scanner.update(chunk);
+        const w = keep.writeAt(at, chunk);
+        at += chunk.length;
+        // Behind the disk: the tar waits (this entry's buffer fills, the extract stops draining).
+        if (w instanceof Promise) {
+          stream.pause();
+          void w.then(() => stream.resume());
+        }
+      });
+    } else stream.on('data', (chunk: Buffer) => scanner.update(chunk));
     stream.on('end', () => {
       Object.assign(entry, scanner.finish());
       next();
@@ -216,6 +232,7 @@ interface EntryStream {
   offset?: number;
   on(event: 'data', fn: (chunk: Buffer) => void): unknown;
   on(event: 'end', fn: () => void): unknown;
+  pause(): unknown;
   resume(): unknown;
 }
 

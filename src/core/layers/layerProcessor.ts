@@ -68,8 +68,10 @@ export async function processLayer(
   let compressedSize = 0;
   let size = 0;
   let compression: Compression | undefined;
-  const indexer = new LayerIndexer(opts.where, opts.budget);
   const writer = opts.writer;
+  // A small-files writer is handed the files the indexer finds; any other is handed the whole tar, below.
+  const indexer = new LayerIndexer(opts.where, opts.budget, writer?.smallFiles);
+  const whole = writer && !writer.smallFiles ? writer : undefined;
 
   // An uncompressed blob's digest is its diffID: hash it once, in the tap below.
   const decode = decoderStream((kind) => (compression = kind), (chunk) => {
@@ -80,7 +82,7 @@ export async function processLayer(
     transform(chunk: Buffer, _enc, cb: TransformCallback) {
       size += chunk.length;
       if (!opts.diffIdLater) tarHash.update(chunk);
-      const w = writer?.write(chunk);
+      const w = whole?.write(chunk);
       if (w instanceof Promise) w.then(() => cb(null, chunk), cb);
       else cb(null, chunk);
     },

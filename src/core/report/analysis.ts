@@ -64,8 +64,8 @@ export interface Analysis {
  */
 export async function readImagePackages(image: ImageModel, kinds: readonly Ecosystem[], opts: ReadBytesOptions): Promise<PackageSet> {
   if (!kinds.length) return { ecosystems: [], problems: [] };
-  const layers = new Set(packageFiles(image, kinds).map((f) => image.layers[f.file.layer].diffId));
-  const missing = [...layers].filter((d) => !opts.cache.layers.has(d));
+  const diffIdOf = (f: { file: { layer: number } }): string => image.layers[f.file.layer].diffId;
+  const missing = [...new Set(packageFiles(image, kinds).filter((f) => !opts.cache.layers.holds(diffIdOf(f), f.file.entry.size)).map(diffIdOf))];
   // A store that keeps no bytes (--cache-size 0) would drop them again: no point exporting for them.
   if (missing.length && opts.fetchLayers && opts.cache.layers.maxBytes > 0) await opts.fetchLayers(missing);
   throwIfAborted(opts.signal);
@@ -212,7 +212,7 @@ async function readSmallText(image: ImageModel, lookup: MergedLookup, path: stri
   const hit = lookup.get(path);
   if (!hit || hit.entry.type !== 'file' || hit.entry.size > maxBytes || hit.entry.text === false) return undefined;
   const diffId = image.layers[hit.layer].diffId;
-  if (!opts.cache.layers.has(diffId) && opts.fetchLayers && opts.cache.layers.maxBytes > 0) await opts.fetchLayers([diffId]);
+  if (!opts.cache.layers.holds(diffId, hit.entry.size) && opts.fetchLayers && opts.cache.layers.maxBytes > 0) await opts.fetchLayers([diffId]);
   try {
     return (await readFileBytes(opts.cache, image, { path, entry: hit.entry, layer: hit.layer })).toString('utf8');
   } catch {

@@ -175,7 +175,8 @@ export async function readArchiveStream(input: Readable, opts: ReadOptions): Pro
   /** A layer (layer.tar, or a blob that sniffs as one): indexed as it streams past, unless its index is cached. */
   async function onLayerEntry(path: string, kind: ReturnType<typeof sniff>, head: { rest: Readable; drain: () => Promise<void> }, digest: string | undefined): Promise<void> {
     if (await alreadyIndexed(digest && `sha256:${digest}`, opts)) return drainRest(head.rest);
-    const writer = opts.cache.layers.createWriter();
+    // The engine's own export keeps only small files: a larger one is exported again if it is ever opened (LayerStore).
+    const writer = opts.cache.layers.createWriter({ smallFilesOnly: opts.trustDiffIds && !opts.needBytes });
     try {
       const layer = await processLayer(head.rest, { where: `${where}: ${inertName(path)}`, writer, signal: opts.signal, diffIdLater: opts.trustDiffIds, budget: opts.budget });
       if (opts.trustDiffIds) {

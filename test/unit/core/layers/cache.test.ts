@@ -4,7 +4,12 @@ import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FileEntry } from '../../../../src/core/image/model';
-import { Cache, INDEX_DIR } from '../../../../src/core/layers/cache';
+import { Readable } from 'node:stream';
+import { Cache, INDEX_DIR, SMALL_FILE_BYTES } from '../../../../src/core/layers/cache';
+import { processLayer } from '../../../../src/core/layers/layerProcessor';
+import { readFileBytes } from '../../../../src/core/layers/files';
+import type { ImageModel } from '../../../../src/core/image/model';
+import { makeTar } from '../../../helpers/tarBuilder';
 import { nameChars } from '../../../../src/core/layers/limits';
 import { defaultCacheDir } from '../../../../src/core/util/cacheDir';
 import { present } from '../../../helpers/entries';
@@ -175,5 +180,89 @@ describe('Cache', () => {
     await Promise.all([write(), write(), write()]);
     assert.equal(cache.layers.has(id('e')), true);
     assert.deepEqual((await readdir(cache.layers.dir)).sort(), [`${'e'.repeat(64)}.tar`]);
+  });
+
+  describe('a small-files copy (what the engine\'s export keeps)', () => {
+    const read = async (cache: Cache, diffId: string, offset: number, length: number) => {
+      const parts: Buffer[] = [];
+      for await (const c of await cache.layers.readRange(diffId, offset, length)) parts.push(c as Buffer);
+      return Buffer.concat(parts);
+    };
+
+    it('keeps each file at its offset in the tar, gathering near ones into one write and writing a large chunk as it is', async () => {
+      const cache = await Cache.open(dir);
+      const w = cache.layers.createWriter({ smallFilesOnly: true });
+      const { smallFiles } = w;
+      assert.ok(smallFiles);
+      assert.equal(smallFiles.keeps(SMALL_FILE_BYTES), true);
+      assert.equal(smallFiles.keeps(SMALL_FILE_BYTES + 1), false);
+      const pieces: Array<[number, Buffer]> = [
+        [512, Buffer.from('first file')],
+        [1536, Buffer.from('second, ')],
+        [1544, Buffer.from('in two chunks')],
+        [5 * 2 ** 20, Buffer.alloc(2 ** 20 + 3, 7)], // far away, and a whole write's worth
+        [7 * 2 ** 20, Buffer.from('last')],
+      ];
+      for (const [at, b] of pieces) await smallFiles.writeAt(at, b);
+      await w.commit(id('c'));
+      assert.deepEqual(await readdir(cache.layers.dir), [`${'c'.repeat(64)}.upto16m.tar`]);
+      assert.equal(cache.layers.has(id('c')), false, 'not the whole layer');
+      assert.equal(cache.layers.holds(id('c'), 10), true);
+      assert.equal(cache.layers.holds(id('c'), SMALL_FILE_BYTES + 1), false, 'a large file is not in it');
+      assert.equal((await read(cache, id('c'), 512, 10)).toString(), 'first file');
+      assert.equal((await read(cache, id('c'), 1536, 21)).toString(), 'second, in two chunks');
+      assert.ok((await read(cache, id('c'), 5 * 2 ** 20, 2 ** 20 + 3)).equals(pieces[3][1]));
+      assert.equal((await read(cache, id('c'), 7 * 2 ** 20, 4)).toString(), 'last');
+    });
+
+    it('gives way to the whole layer, is forgotten with it, and leaves nothing when aborted or over the bound', async () => {
+      const cache = await Cache.open(dir, 3000);
+      const small = cache.layers.createWriter({ smallFilesOnly: true });
+      await small.smallFiles!.writeAt(0, Buffer.from('x'));
+      await small.commit(id('d'));
+      const whole = cache.layers.createWriter();
+      await whole.write(Buffer.from('whole'));
+      await whole.commit(id('d'));
+      assert.deepEqual(await readdir(cache.layers.dir), [`${'d'.repeat(64)}.tar`]);
+      assert.equal(cache.layers.holds(id('d'), SMALL_FILE_BYTES + 1), true, 'the whole layer holds every file');
+      // A small-files copy made while the whole layer is there is not kept.
+      const late = cache.layers.createWriter({ smallFilesOnly: true });
+      await late.smallFiles!.writeAt(0, Buffer.from('y'));
+      await late.commit(id('d'));
+      assert.deepEqual(await readdir(cache.layers.dir), [`${'d'.repeat(64)}.tar`]);
+      await cache.layers.drop(id('d'));
+      assert.equal(cache.layers.holds(id('d'), 0), false);
+      const aborted = cache.layers.createWriter({ smallFilesOnly: true });
+      await aborted.smallFiles!.writeAt(0, Buffer.alloc(100));
+      await aborted.abort();
+      const over = cache.layers.createWriter({ smallFilesOnly: true });
+      assert.equal(await over.smallFiles!.writeAt(0, Buffer.alloc(4000)), undefined);
+      assert.equal(over.smallFiles!.writeAt(4000, Buffer.alloc(1)), false, 'dropped: the rest is not kept');
+      await over.commit(id('e'));
+      assert.deepEqual(await readdir(cache.layers.dir), []);
+    });
+
+    it('is what a layer read with such a writer leaves: its small files readable, its large ones not', async () => {
+      const cache = await Cache.open(dir);
+      const big = Buffer.alloc(SMALL_FILE_BYTES + 1, 0x61);
+      const tar = await makeTar([
+        { name: 'etc/', type: 'directory' },
+        { name: 'etc/passwd', content: 'root:x:0:0:root:/root:/bin/sh\n' },
+        { name: 'opt/model.bin', content: big },
+        { name: 'opt/VERSION', content: '1.0.0\n' },
+      ]);
+      const writer = cache.layers.createWriter({ smallFilesOnly: true });
+      const layer = await processLayer(Readable.from([tar.subarray(0, 700), tar.subarray(700)]), { where: 'layer', writer });
+      // processLayer commits what it hashed itself.
+      const image = { name: 'img', layers: [{ diffId: layer.diffId }], indexes: [layer.entries] } as unknown as ImageModel;
+      const file = (path: string) => ({ path, entry: layer.entries.find((e) => e.path === path)!, layer: 0 });
+      assert.equal((await readFileBytes(cache, image, file('/etc/passwd'))).toString(), 'root:x:0:0:root:/root:/bin/sh\n');
+      assert.equal((await readFileBytes(cache, image, file('/opt/VERSION'))).toString(), '1.0.0\n');
+      assert.equal(cache.layers.holds(layer.diffId, big.length), false);
+      await assert.rejects(readFileBytes(cache, image, file('/opt/model.bin')), /bytes of \/opt\/model\.bin in layer 0 are not in the cache .*more than 16 MiB/);
+      // What it keeps on disk: the small files, not the large one's 16 MiB (a sparse file).
+      const { blocks } = await import('node:fs/promises').then((fs) => fs.stat(cache.layers.smallFile(layer.diffId)));
+      assert.ok(blocks * 512 < 2 ** 20, `${blocks * 512} bytes on disk`);
+    });
   });
 });
