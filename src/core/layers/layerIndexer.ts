@@ -1,7 +1,7 @@
 import { posix } from 'node:path';
 import { Writable } from 'node:stream';
-import * as tar from 'tar-stream';
 import { ContentScanner } from './contentScanner';
+import { TarParser, type TarHeader } from './tarParser';
 import { CompareError, messageOf } from '../util/errors';
 import { contentOf, type EntryType, type FileEntry } from '../image/model';
 import { followSymlinks, hostile, layerPath, symlinkEscapes } from './paths';
@@ -44,14 +44,28 @@ const TYPES: Record<string, EntryType | undefined> = {
  * dropped: overlayfs ignores it there.
  */
 export class LayerIndexer extends Writable {
-  private readonly extract = tar.extract();
+  private readonly parser = new TarParser({
+    entry: (header, offset) => this.onEntry(header, offset),
+    data: (chunk) => this.onData(chunk),
+    end: () => this.onEnd(),
+  });
   private readonly byPath = new Map<string, FileEntry>();
   /** This layer's symlinks (path → target), to resolve the entries written through them. */
   private readonly links = new Map<string, string>();
   /** Directories this layer has: its directory entries' paths and every entry's ancestors. */
   private readonly dirs = new Set<string>(['/']);
   private readonly done: Promise<FileEntry[]>;
+  private resolve!: (entries: FileEntry[]) => void;
+  private reject!: (e: Error) => void;
   private count = 0;
+  /** The regular file being read, and what its content is found to be. */
+  private file: FileEntry | undefined;
+  private scanner: ContentScanner | undefined;
+  /** Where the current file's bytes go when the store keeps it, and at which offset of the tar the next ones are. */
+  private keep: SmallFilesWriter | undefined;
+  private at = 0;
+  /** The store is behind: the next chunk waits for it. */
+  private behind: Promise<void> | undefined;
 
   constructor(
     private readonly where: string,
@@ -61,25 +75,8 @@ export class LayerIndexer extends Writable {
   ) {
     super();
     this.done = new Promise<FileEntry[]>((resolve, reject) => {
-      this.extract.on('entry', (header, stream, next) => {
-        // Its errors are the extract's, reported through entries().
-        stream.on('error', () => undefined);
-        // Millions of tiny entries are read without the event loop ever running otherwise.
-        const proceed = ++this.count % YIELD_EVERY === 0 ? () => setImmediate(next) : next;
-        try {
-          this.onEntry(header, stream as unknown as EntryStream, proceed);
-        } catch (e) {
-          stream.resume();
-          this.extract.destroy(e as Error);
-        }
-      });
-      this.extract.on('finish', () => resolve([...this.byPath.values()]));
-      this.extract.on('error', (e: Error) => {
-        const err = this.wrap(e);
-        reject(err);
-        // A write waiting for the extract to drain would wait forever: fail the stream writing into us.
-        this.destroy(err);
-      });
+      this.resolve = resolve;
+      this.reject = reject;
     });
     // Callers await entries(); a rejection nobody awaited yet must not crash the process.
     this.done.catch(() => undefined);
@@ -90,21 +87,65 @@ export class LayerIndexer extends Writable {
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (e?: Error | null) => void): void {
-    if (this.extract.write(chunk)) cb();
-    else this.extract.once('drain', () => cb());
+    this.feed(chunk, cb);
   }
 
   override _final(cb: (e?: Error | null) => void): void {
-    (this.extract as unknown as { end(): void }).end();
-    this.done.then(() => cb(), cb);
+    try {
+      this.parser.finish();
+    } catch (e) {
+      return cb(this.fail(e));
+    }
+    this.resolve([...this.byPath.values()]);
+    cb();
   }
 
-  override _destroy(err: Error | null, cb: (e?: Error | null) => void): void {
-    this.extract.destroy(err ?? undefined);
-    cb(err);
+  /**
+   * Reads a chunk, with a turn of the event loop every YIELD_EVERY entries
+   * (millions of tiny entries would otherwise be read without one), and
+   * waits for the byte store when it is behind.
+   */
+  private feed(chunk: Buffer, cb: (e?: Error | null) => void): void {
+    let used: number;
+    try {
+      used = this.parser.push(chunk);
+    } catch (e) {
+      return cb(this.fail(e));
+    }
+    const behind = this.behind;
+    this.behind = undefined;
+    const rest = chunk.subarray(used);
+    const go = rest.length ? () => setImmediate(() => (this.destroyed ? cb() : this.feed(rest, cb))) : () => cb();
+    if (behind) void behind.then(go, go);
+    else go();
   }
 
-  private onEntry(header: tar.Header, stream: EntryStream, next: () => void): void {
+  private fail(e: unknown): Error {
+    const err = this.wrap(e as Error);
+    this.reject(err);
+    return err;
+  }
+
+  private onData(chunk: Buffer): void {
+    this.scanner?.update(chunk);
+    if (!this.keep) return;
+    const w = this.keep.writeAt(this.at, chunk);
+    this.at += chunk.length;
+    if (w instanceof Promise) this.behind = w;
+  }
+
+  private onEnd(): void {
+    const file = this.file;
+    if (!file) return;
+    Object.assign(file, this.scanner!.finish());
+    this.file = undefined;
+    this.scanner = undefined;
+    this.keep = undefined;
+  }
+
+  /** One entry's header: false asks the parser to stop for a turn of the event loop. */
+  private onEntry(header: TarHeader, offset: number): boolean {
+    const go = ++this.count % YIELD_EVERY !== 0;
     const where = this.where;
     const name = header.name ?? '';
     const type = header.type ? TYPES[header.type] : undefined;
@@ -115,18 +156,10 @@ export class LayerIndexer extends Writable {
     if (Buffer.byteLength(name) > MAX_PATH_BYTES) throw hostile(where, name, `is a name longer than ${MAX_PATH_BYTES} bytes (PATH_MAX)`);
     if (Buffer.byteLength(header.linkname ?? '') > MAX_PATH_BYTES) throw hostile(where, name, `links to a name longer than ${MAX_PATH_BYTES} bytes (PATH_MAX)`);
     let path = layerPath(name, where);
-    if (path === '/' || !type) {
-      stream.on('end', next);
-      stream.resume();
-      return;
-    }
+    if (path === '/' || !type) return go;
     const base = posix.basename(path);
     const dir = this.links.size ? this.throughLinks(posix.dirname(path), name) : posix.dirname(path);
-    if (base === OPAQUE && dir === '/') {
-      stream.on('end', next);
-      stream.resume();
-      return;
-    }
+    if (base === OPAQUE && dir === '/') return go;
     path = dir === '/' ? `/${base}` : `${dir}/${base}`;
     // The load's budget (all its images), and this layer alone, which can be no larger than its image.
     this.budget.take(where, 1, path.length + (header.linkname?.length ?? 0));
@@ -160,32 +193,16 @@ export class LayerIndexer extends Writable {
     // A later entry for the same name wins, and moves to the end.
     this.byPath.delete(path);
     this.byPath.set(path, entry);
-    if (entry.type !== 'file') {
-      stream.on('end', next);
-      stream.resume();
-      return;
+    if (entry.type !== 'file') return go;
+    // The offset is where the entry's header starts; the data follows one 512-byte block later.
+    entry.offset = offset + 512;
+    this.file = entry;
+    this.scanner = new ContentScanner(path);
+    if (this.smallFiles?.keeps(size)) {
+      this.keep = this.smallFiles;
+      this.at = entry.offset;
     }
-    // tar-stream's entry offset is where its header starts; the data follows one 512-byte block later.
-    if (typeof stream.offset === 'number') entry.offset = stream.offset + 512;
-    const scanner = new ContentScanner(path);
-    const keep = entry.offset !== undefined && this.smallFiles?.keeps(size) ? this.smallFiles : undefined;
-    if (keep) {
-      let at = entry.offset!;
-      stream.on('data', (chunk: Buffer) => {
-        scanner.update(chunk);
-        const w = keep.writeAt(at, chunk);
-        at += chunk.length;
-        // Behind the disk: the tar waits (this entry's buffer fills, the extract stops draining).
-        if (w instanceof Promise) {
-          stream.pause();
-          void w.then(() => stream.resume());
-        }
-      });
-    } else stream.on('data', (chunk: Buffer) => scanner.update(chunk));
-    stream.on('end', () => {
-      Object.assign(entry, scanner.finish());
-      next();
-    });
+    return go;
   }
 
   /** Records what this entry makes of its path and parents: a symlink to follow, a directory, or neither any more. */
@@ -226,13 +243,3 @@ export class LayerIndexer extends Writable {
     return new CompareError('badArchive', `${this.where}: not a readable tar (${msg})`, { cause: e });
   }
 }
-
-/** A tar-stream entry: a streamx Readable that also knows where its header started. */
-interface EntryStream {
-  offset?: number;
-  on(event: 'data', fn: (chunk: Buffer) => void): unknown;
-  on(event: 'end', fn: () => void): unknown;
-  pause(): unknown;
-  resume(): unknown;
-}
-
