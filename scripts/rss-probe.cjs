@@ -6,7 +6,8 @@
 //   maxRSSKB   peak resident set size (process.resourceUsage().maxRSS)
 //   t0Us       when this probe loaded, on the monotonic clock V8's CPU profiles use (µs)
 //   export     { responseMs, endMs } when the process exported images from the
-//              engine: when the export's response arrived and ended (ms after t0).
+//              engine: when the export's response arrived and ended (ms after t0),
+//              from node:http's diagnostics or the CLI's export-response/-end marks.
 //              The engine sends nothing until it has prepared the whole export.
 //   marks      the CLI's phase marks (ms after t0): first-byte (of an export or a
 //              rebuilt layer), loaded, analysed, written
@@ -39,6 +40,8 @@ if (file) {
       for (const m of performance.getEntriesByType('mark')) {
         if (m.name.startsWith('container-compare:')) marks[m.name.slice('container-compare:'.length)] = m.startTime - t0;
       }
+      // The export read off the socket (src/docker/streamGet.ts) is not node:http's: it marks its own times.
+      if (!exportTimes && marks['export-response'] !== undefined) exportTimes = { responseMs: marks['export-response'], endMs: marks['export-end'] };
       writeFileSync(file, JSON.stringify({ maxRSSKB: process.resourceUsage().maxRSS, t0Us, export: exportTimes, marks, archives }));
     } catch {
       // A measurement aid must never change the measured program's outcome.

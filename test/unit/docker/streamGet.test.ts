@@ -1,0 +1,154 @@
+import { strict as assert } from 'node:assert';
+import { createHash } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Server, type ServerResponse, type IncomingMessage } from 'node:http';
+import { createServer as createNetServer, type Server as NetServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { streamGet, type HttpError } from '../../../src/docker/streamGet';
+
+/** Reads a stream to its end: its bytes, and the sizes of the chunks it gave. */
+async function drain(s: Readable): Promise<{ bytes: Buffer; sizes: number[] }> {
+  const parts: Buffer[] = [];
+  for await (const c of s) parts.push(c as Buffer);
+  return { bytes: Buffer.concat(parts), sizes: parts.map((p) => p.length) };
+}
+
+const pattern = (n: number) => {
+  const b = Buffer.allocUnsafe(n);
+  for (let i = 0; i < n; i++) b[i] = (i * 7 + (i >> 12)) & 0xff;
+  return b;
+};
+const digest = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+describe('streamGet: a large body read straight off the socket', () => {
+  let dir: string;
+  let socket: string;
+  let server: Server | NetServer | undefined;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'cc-streamget-'));
+    socket = join(dir, 'engine.sock');
+  });
+  afterEach(async () => {
+    await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
+    server = undefined;
+    await rm(dir, { recursive: true, force: true });
+  });
+  /** Node's own HTTP/1.1 server on a unix socket, as the engine's (chunked unless a length is set). */
+  const serve = (handler: (req: IncomingMessage, res: ServerResponse) => void) =>
+    new Promise<void>((r) => (server = createServer(handler).listen(socket, () => r())));
+  /** A server that answers with exactly these bytes, then closes. */
+  const serveRaw = (answer: Buffer) =>
+    new Promise<void>((r) => {
+      server = createNetServer((c) => {
+        c.once('data', () => c.end(answer));
+        c.on('error', () => undefined);
+      }).listen(socket, () => r());
+    });
+
+  it('undoes chunked framing: the body intact, in chunks of 1 MiB, with the request line the engine expects', async () => {
+    const body = pattern(5 * 2 ** 20 + 12345);
+    let url = '';
+    await serve((req, res) => {
+      url = req.url ?? '';
+      // Odd-sized writes, as the engine's flushes: chunk boundaries fall anywhere in our reads.
+      let i = 0;
+      const step = () => {
+        while (i < body.length) {
+          const k = Math.min(32768 + (i % 1000), body.length - i);
+          const more = res.write(body.subarray(i, i + k));
+          i += k;
+          if (!more) return void res.once('drain', step);
+        }
+        res.end();
+      };
+      step();
+    });
+    const { bytes, sizes } = await drain(await streamGet({ path: socket }, '/images/get?names=a&names=b%2Fc'));
+    assert.equal(url, '/images/get?names=a&names=b%2Fc');
+    assert.equal(digest(bytes), digest(body));
+    assert.deepEqual(sizes.slice(0, 5), [2 ** 20, 2 ** 20, 2 ** 20, 2 ** 20, 2 ** 20]);
+    assert.equal(sizes[5], 12345);
+  });
+
+  it('reads a body of a Content-Length, and one that ends when the connection closes', async () => {
+    const body = pattern(300_000);
+    await serve((_req, res) => {
+      res.setHeader('Content-Length', body.length);
+      res.end(body);
+    });
+    assert.equal(digest((await drain(await streamGet({ path: socket }, '/x'))).bytes), digest(body));
+    await new Promise<void>((r) => server!.close(() => r()));
+    await serveRaw(Buffer.concat([Buffer.from('HTTP/1.0 200 OK\r\nContent-Type: application/x-tar\r\n\r\n'), body]));
+    assert.equal(digest((await drain(await streamGet({ path: socket }, '/x'))).bytes), digest(body));
+  });
+
+  it('rejects an answer other than 200 with its status and the engine\'s message', async () => {
+    await serve((_req, res) => {
+      res.statusCode = 404;
+      res.setHeader('Content-Type', 'application/json');
+      res.end(JSON.stringify({ message: 'reference does not exist' }));
+    });
+    await assert.rejects(streamGet({ path: socket }, '/images/get?names=nope'), (e: HttpError) => {
+      assert.equal(e.statusCode, 404);
+      assert.deepEqual(e.json, { message: 'reference does not exist' });
+      return true;
+    });
+  });
+
+  it('fails a chunked body cut short (the engine died), never a short export', async () => {
+    const head = 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n';
+    await serveRaw(Buffer.from(`${head}a\r\n0123456789\r\n10\r\n01234`));
+    const s = await streamGet({ path: socket }, '/x');
+    await assert.rejects(drain(s), /closed the connection in the middle of its answer \(premature close\)/);
+  });
+
+  it('refuses malformed framing and an answer that is not HTTP, with what was wrong', async () => {
+    await serveRaw(Buffer.from('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n'));
+    await assert.rejects(async () => drain(await streamGet({ path: socket }, '/x')), /malformed chunk size \("zz"\)/);
+    await new Promise<void>((r) => server!.close(() => r()));
+    await serveRaw(Buffer.from('SSH-2.0-OpenSSH_9.2\r\n\r\n'));
+    await assert.rejects(streamGet({ path: socket }, '/x'), /something other than HTTP \("SSH-2\.0-OpenSSH_9\.2"\)/);
+  });
+
+  it('stops reading the socket while its reader is behind, so the body never piles up in memory', async () => {
+    const body = pattern(64 * 2 ** 20);
+    let sent = 0;
+    await serve((_req, res) => {
+      let i = 0;
+      const step = () => {
+        while (i < body.length) {
+          const more = res.write(body.subarray(i, i + 65536));
+          i += 65536;
+          sent = i;
+          if (!more) return void res.once('drain', step);
+        }
+        res.end();
+      };
+      step();
+    });
+    const s = await streamGet({ path: socket }, '/x');
+    // Nobody reads for a while: what the server got out is bounded by the socket's buffers and ours.
+    await new Promise((r) => setTimeout(r, 300));
+    assert.ok(sent < 16 * 2 ** 20, `${sent} bytes left the server while nobody read`);
+    assert.equal(digest((await drain(s)).bytes), digest(body));
+  });
+
+  it('cancels: before the answer with an AbortError, after it by destroying the stream with "cancelled"', async () => {
+    await serve(() => undefined); // never answers
+    const early = new AbortController();
+    const pending = streamGet({ path: socket }, '/x', early.signal);
+    setTimeout(() => early.abort(), 50);
+    await assert.rejects(pending, { name: 'AbortError' });
+    await new Promise<void>((r) => server!.close(() => r()));
+    await serve((_req, res) => res.write(pattern(100_000))); // answers, never ends
+    const late = new AbortController();
+    const s = await streamGet({ path: socket }, '/x', late.signal);
+    setTimeout(() => late.abort(), 50);
+    await assert.rejects(drain(s), (e: Error & { reason?: string }) => e.reason === 'cancelled');
+    const already = new AbortController();
+    already.abort();
+    await assert.rejects(streamGet({ path: socket }, '/x', already.signal), { name: 'AbortError' });
+  });
+});
