@@ -38,11 +38,11 @@ describe('streamGet: a large body read straight off the socket', () => {
   /** Node's own HTTP/1.1 server on a unix socket, as the engine's (chunked unless a length is set). */
   const serve = (handler: (req: IncomingMessage, res: ServerResponse) => void) =>
     new Promise<void>((r) => (server = createServer(handler).listen(socket, () => r())));
-  /** A server that answers with exactly these bytes, then closes. */
-  const serveRaw = (answer: Buffer) =>
+  /** A server that answers with exactly these bytes, then closes (or, with `keepOpen`, leaves the connection open). */
+  const serveRaw = (answer: Buffer, keepOpen = false) =>
     new Promise<void>((r) => {
       server = createNetServer((c) => {
-        c.once('data', () => c.end(answer));
+        c.once('data', () => (keepOpen ? c.write(answer) : c.end(answer)));
         c.on('error', () => undefined);
       }).listen(socket, () => r());
     });
@@ -95,6 +95,13 @@ describe('streamGet: a large body read straight off the socket', () => {
       assert.deepEqual(e.json, { message: 'reference does not exist' });
       return true;
     });
+  });
+
+  it('ends with the last chunk (extensions and trailers read past) and lets the connection go, even if the server keeps it open', async () => {
+    await serveRaw(Buffer.from('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6;ext=1\r\n world\r\n0\r\nX-Trailer: t\r\n\r\n'), true);
+    assert.equal((await drain(await streamGet({ path: socket }, '/x'))).bytes.toString(), 'hello world');
+    // server.close() (afterEach) waits for every connection to end: it returns only if ours was closed
+    // (the stream, read to its end, destroys its socket).
   });
 
   it('fails a chunked body cut short (the engine died), never a short export', async () => {
