@@ -275,15 +275,16 @@ export async function runCommand(page: Page, title: string, timeoutMs = 30_000):
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     await page.keyboard.press('F1');
-    await input.waitFor();
-    await input.fill(`>${title}`);
     try {
+      // The palette may not open for a key pressed while a quick input (a theme picker) is still closing:
+      // then it is pressed again, like a user would.
+      await input.fill(`>${title}`, { timeout: 5000 });
       await row.waitFor({ timeout: 3000 });
       break;
     } catch {
       if (Date.now() > deadline) {
         const shown = await page.locator('.quick-input-list').innerText().catch(() => '(no list)');
-        throw new Error(`"${title}" is not in the command palette, which shows:\n${shown.slice(0, 1500)}`);
+        throw new Error(`"${title}" is not in the command palette (or the palette did not open), which shows:\n${shown.slice(0, 1500)}`);
       }
       await page.keyboard.press('Escape');
     }
