@@ -329,14 +329,17 @@ export class LayerStore {
         if (dropped) return drop();
         flush();
         await chain;
-        if (dropped) return drop();
         fh ??= open(tmp, 'w'); // a layer without small files still gets its (empty) file
+        const opened = await fh.then(
+          () => true,
+          () => false,
+        );
         await close();
-        if (dropped) return drop();
-        const final = this.smallFile(diffId);
         // Another process kept the whole layer meanwhile: that serves every file.
-        if (this.has(diffId)) return drop();
-        await rename(tmp, final);
+        if (dropped || !opened || this.has(diffId)) return drop();
+        const final = this.smallFile(diffId);
+        // The bytes are a cache, not the result: a copy that cannot be put in place is dropped, the compare goes on.
+        if (!(await rename(tmp, final).then(() => true, () => false))) return drop();
         await this.evict(final);
       },
       abort: drop,

@@ -242,6 +242,18 @@ describe('Cache', () => {
       assert.deepEqual(await readdir(cache.layers.dir), []);
     });
 
+    it('drops the copy, not the compare, when it cannot be written', async () => {
+      const cache = await Cache.open(dir);
+      await rm(join(dir, 'layers'), { recursive: true });
+      const w = cache.layers.createWriter({ smallFilesOnly: true });
+      await w.smallFiles!.writeAt(512, Buffer.from('bytes'));
+      await w.commit(id('f'));
+      const empty = cache.layers.createWriter({ smallFilesOnly: true });
+      await empty.commit(id('a'));
+      assert.equal(cache.layers.holds(id('f'), 5), false);
+      assert.equal(cache.layers.holds(id('a'), 0), false);
+    });
+
     it('is what a layer read with such a writer leaves: its small files readable, its large ones not', async () => {
       const cache = await Cache.open(dir);
       const big = Buffer.alloc(SMALL_FILE_BYTES + 1, 0x61);
