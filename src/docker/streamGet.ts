@@ -32,6 +32,8 @@ export type HttpError = Error & { statusCode: number; json: unknown };
 export function streamGet(target: NetConnectOpts, path: string, signal?: AbortSignal): Promise<Readable> {
   return new Promise<Readable>((resolve, reject) => {
     let answered = false;
+    /** The whole body is in `out` (or the error body was read): nothing the socket does after that matters. */
+    let finished = false;
     let paused = false;
     let head: Buffer | undefined = Buffer.alloc(0);
     let body: Body | undefined;
@@ -80,6 +82,7 @@ export function streamGet(target: NetConnectOpts, path: string, signal?: AbortSi
     };
     const fail = (e: Error): void => {
       socket.destroy();
+      if (finished) return;
       if (!answered) {
         answered = true;
         reject(e);
@@ -87,6 +90,7 @@ export function streamGet(target: NetConnectOpts, path: string, signal?: AbortSi
       } else out.destroy(e);
     };
     const finish = (): void => {
+      finished = true;
       if (errorBody) {
         answered = true;
         const text = Buffer.concat(errorBody).toString('utf8');
@@ -109,6 +113,7 @@ export function streamGet(target: NetConnectOpts, path: string, signal?: AbortSi
       onread: {
         buffer: Buffer.allocUnsafe(READ),
         callback: (n: number, buf: Buffer): boolean => {
+          if (finished) return true;
           try {
             if (head) {
               const all: Buffer = Buffer.concat([head, buf.subarray(0, n)]);

@@ -84,6 +84,26 @@ describe('streamGet: a large body read straight off the socket', () => {
     assert.equal(digest((await drain(await streamGet({ path: socket }, '/x'))).bytes), digest(body));
   });
 
+  it('reads over TCP too, and ends a body of a Content-Length at its length: bytes and a close after it change nothing', async () => {
+    const port = await new Promise<number>((r) => {
+      const tcp = createNetServer((c) => {
+        c.once('data', () => {
+          c.write('HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello');
+          setTimeout(() => {
+            c.write(' and more');
+            c.resetAndDestroy();
+          }, 50);
+        });
+        c.on('error', () => undefined);
+      });
+      server = tcp.listen(0, '127.0.0.1', () => r((tcp.address() as { port: number }).port));
+    });
+    const s = await streamGet({ host: '127.0.0.1', port }, '/x');
+    // Read late: the body must survive whatever the connection does after it.
+    await new Promise((r) => setTimeout(r, 150));
+    assert.equal((await drain(s)).bytes.toString(), 'hello');
+  });
+
   it('rejects an answer other than 200 with its status and the engine\'s message', async () => {
     await serve((_req, res) => {
       res.statusCode = 404;
