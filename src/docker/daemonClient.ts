@@ -6,7 +6,7 @@ import type { Daemon, DaemonImage, StorageAccess, StorageRequest } from '../core
 import { CompareError, messageOf, throwIfAborted } from '../core/util/errors';
 import type { Endpoint } from './endpoint';
 import { fastPathMode, openLayerStore, type FastPathMode } from './layerStore';
-import { streamGet } from './streamGet';
+import { httpError, streamGet } from './streamGet';
 
 /** One row of the engine's image list, for pickers and tree views. */
 export interface ImageSummary {
@@ -325,16 +325,7 @@ function get(endpoint: Endpoint, path: string, signal?: AbortSignal): Promise<ht
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('error', reject);
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let json: unknown = text;
-        try {
-          json = JSON.parse(text);
-        } catch {
-          // an error page or plain text: kept as the message
-        }
-        reject(Object.assign(new Error(`HTTP ${res.statusCode}`), { statusCode: res.statusCode, json }));
-      });
+      res.on('end', () => reject(httpError(res.statusCode ?? 0, Buffer.concat(chunks))));
     });
     req.on('error', reject);
   });

@@ -14,6 +14,18 @@ const MAX_ERROR_BODY = 2 ** 20;
 /** A failed GET, as get() in daemonClient.ts reports one: for toCompareError. */
 export type HttpError = Error & { statusCode: number; json: unknown };
 
+/** The error for an answer other than 200: its status, and its body as the engine's JSON (or as text, an error page). */
+export function httpError(statusCode: number, body: Buffer): HttpError {
+  const text = body.toString('utf8');
+  let json: unknown = text;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    // an error page or plain text: kept as the message
+  }
+  return Object.assign(new Error(`HTTP ${statusCode}`), { statusCode, json });
+}
+
 /**
  * GET `path` over a plain socket (the engine's unix socket, or TCP without
  * TLS) and stream the body of a 200, for a body of a gigabyte: the export.
@@ -93,14 +105,7 @@ export function streamGet(target: NetConnectOpts, path: string, signal?: AbortSi
       finished = true;
       if (errorBody) {
         answered = true;
-        const text = Buffer.concat(errorBody).toString('utf8');
-        let json: unknown = text;
-        try {
-          json = JSON.parse(text);
-        } catch {
-          // an error page or plain text: kept as the message
-        }
-        reject(Object.assign(new Error(`HTTP ${status}`), { statusCode: status, json }));
+        reject(httpError(status, Buffer.concat(errorBody)));
         socket.destroy();
         return;
       }

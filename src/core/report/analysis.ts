@@ -64,8 +64,13 @@ export interface Analysis {
  */
 export async function readImagePackages(image: ImageModel, kinds: readonly Ecosystem[], opts: ReadBytesOptions): Promise<PackageSet> {
   if (!kinds.length) return { ecosystems: [], problems: [] };
-  const diffIdOf = (f: { file: { layer: number } }): string => image.layers[f.file.layer].diffId;
-  const missing = [...new Set(packageFiles(image, kinds).filter((f) => !opts.cache.layers.holds(diffIdOf(f), f.file.entry.size)).map(diffIdOf))];
+  // The largest package file of each layer: if the store holds that one, it holds them all (one look per layer).
+  const largest = new Map<string, number>();
+  for (const f of packageFiles(image, kinds)) {
+    const diffId = image.layers[f.file.layer].diffId;
+    largest.set(diffId, Math.max(largest.get(diffId) ?? 0, f.file.entry.size));
+  }
+  const missing = [...largest].filter(([diffId, size]) => !opts.cache.layers.holds(diffId, size)).map(([diffId]) => diffId);
   // A store that keeps no bytes (--cache-size 0) would drop them again: no point exporting for them.
   if (missing.length && opts.fetchLayers && opts.cache.layers.maxBytes > 0) await opts.fetchLayers(missing);
   throwIfAborted(opts.signal);
