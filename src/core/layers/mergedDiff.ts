@@ -47,12 +47,6 @@ function* view(entries: readonly FileEntry[]): Steps<LayerView> {
   return v;
 }
 
-function ancestors(p: string): string[] {
-  const out: string[] = [];
-  for (let i = p.indexOf('/', 1); i !== -1; i = p.indexOf('/', i + 1)) out.push(p.slice(0, i));
-  return out;
-}
-
 /**
  * Answers "what is at this path in the merged filesystem" by looking down
  * the layers, the way overlayfs does, without merging the whole image.
@@ -60,6 +54,8 @@ function ancestors(p: string): string[] {
 export class MergedLookup {
   private readonly views: LayerView[];
   private readonly blocks = new Map<string, number[]>();
+  /** By `below`: the highest layer under it that hides what is below each directory (stopBelow). */
+  private readonly stops = new Map<number, Map<string, number>>();
 
   /** `shared` lets two images reuse the views of the layers they share (keyed by diffID). */
   constructor(indexes: readonly FileEntry[][], diffIds?: readonly string[], shared?: Map<string, LayerView>, views?: LayerView[]) {
@@ -106,16 +102,7 @@ export class MergedLookup {
    */
   get(p: string, below = this.views.length): { entry: FileEntry; layer: number } | undefined {
     // The highest layer below `below` that deletes an ancestor, makes it opaque or puts a non-directory there: nothing lower shows.
-    let stop = -1;
-    for (const a of ancestors(p)) {
-      const ls = this.blockLayers(a);
-      for (let k = ls.length - 1; k >= 0; k--) {
-        if (ls[k] < below) {
-          if (ls[k] > stop) stop = ls[k];
-          break;
-        }
-      }
-    }
+    const stop = this.stopBelow(p.slice(0, p.lastIndexOf('/')), below);
     let implied = -1;
     for (let l = below - 1; l >= 0 && l >= stop; l--) {
       const v = this.views[l];
@@ -134,6 +121,31 @@ export class MergedLookup {
       if (v.whiteouts.has(p)) return undefined;
     }
     return undefined;
+  }
+
+  /**
+   * The highest layer below `below` that deletes directory `dir` or one of
+   * its ancestors (the root aside), makes it opaque or puts a non-directory
+   * there; -1 for none. Once per directory and `below`: a comparison looks up
+   * thousands of paths in the same few hundred directories.
+   */
+  private stopBelow(dir: string, below: number): number {
+    if (dir === '') return -1;
+    let byDir = this.stops.get(below);
+    if (!byDir) this.stops.set(below, (byDir = new Map()));
+    let stop = byDir.get(dir);
+    if (stop === undefined) {
+      stop = this.stopBelow(dir.slice(0, dir.lastIndexOf('/')), below);
+      const ls = this.blockLayers(dir);
+      for (let k = ls.length - 1; k >= 0; k--) {
+        if (ls[k] < below) {
+          if (ls[k] > stop) stop = ls[k];
+          break;
+        }
+      }
+      byDir.set(dir, stop);
+    }
+    return stop;
   }
 
   /**
