@@ -66,7 +66,7 @@ export class TarParser {
   /** Padding after the current entry's data (or a long header's). */
   private padding = 0;
   /** A GNU long name or PAX record being collected. */
-  private long: { header: TarHeader; parts: Buffer[]; missing: number } | undefined;
+  private long: { header: TarHeader; parts: Buffer[] } | undefined;
   private pax: Record<string, string> | null = null;
   private paxGlobal: Record<string, string> | null = null;
   private gnuLongPath: string | null = null;
@@ -140,7 +140,7 @@ export class TarParser {
       case 'pax-global-header':
       case 'pax-header':
         if (header.size > MAX_HEADER_SIZE) throw new Error('Header exceeds max size');
-        this.long = { header, parts: [], missing: header.size };
+        this.long = { header, parts: [] };
         this.missing = header.size;
         this.padding = overflow(header.size);
         if (this.missing === 0) this.finishLong();
