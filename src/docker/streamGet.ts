@@ -1,5 +1,6 @@
 import { connect, type NetConnectOpts } from 'node:net';
 import { Readable } from 'node:stream';
+import { ChunkPool } from '../core/util/chunkPool';
 import { CompareError } from '../core/util/errors';
 
 /** Bytes handed on at a time: what the archive reader gathers its input into anyway. */
@@ -35,7 +36,8 @@ export function httpError(statusCode: number, body: Buffer): HttpError {
  * the main thread for 1.09 GB. Here the socket is read into one reused
  * buffer (net's `onread`), the framing (chunked, a Content-Length, or until
  * the connection closes) is undone in place, and the body is copied once into
- * 1 MiB chunks: 0.34 s for the same bytes. The socket is paused while the
+ * 1 MiB chunks: 0.34 s for the same bytes. The chunks come from a ChunkPool
+ * that a reader reporting what it consumed (the archive reader) recycles. The socket is paused while the
  * reader is behind, so the export never piles up in memory. A chunked body
  * cut short (the engine died) is an error, never a short export. Aborting
  * `signal` rejects with an AbortError before the answer, and destroys the
@@ -52,7 +54,9 @@ export function streamGet(target: NetConnectOpts, path: string, signal?: AbortSi
     let errorBody: Buffer[] | undefined;
     let errorBytes = 0;
     let status = 0;
-    let batch = Buffer.allocUnsafe(BATCH);
+    // The reader (the archive reader) gives each chunk back once it has read it (ChunkPool).
+    const pool = new ChunkPool(BATCH);
+    let batch = pool.take();
     let fill = 0;
 
     const out = new Readable({
@@ -67,6 +71,7 @@ export function streamGet(target: NetConnectOpts, path: string, signal?: AbortSi
         cb(err);
       },
     });
+    pool.serve(out);
     // The answer may fail in the read that resolved it, before its reader has a listener:
     // the error is kept by the stream (readers and pipeline() get it), not thrown at the process.
     out.on('error', () => undefined);
@@ -74,7 +79,7 @@ export function streamGet(target: NetConnectOpts, path: string, signal?: AbortSi
       if (fill === 0) return;
       const full = fill === BATCH;
       const chunk = full ? batch : batch.subarray(0, fill);
-      batch = Buffer.allocUnsafe(BATCH);
+      batch = pool.take();
       fill = 0;
       if (!out.push(chunk)) paused = true;
     };

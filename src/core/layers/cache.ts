@@ -177,7 +177,14 @@ export interface SmallFilesWriter {
  * image again when asked for (holds() says when).
  */
 export class LayerStore {
+  /** Gathering buffers written and free again: a gigabyte of small files is gathered through a handful of them. */
+  private readonly batches: Buffer[] = [];
+
   constructor(readonly dir: string, readonly maxBytes: number) {}
+
+  private spare(batch: Buffer): void {
+    if (batch.length === SMALL_WRITE && this.batches.length < WRITE_BUFFER / SMALL_WRITE + 2) this.batches.push(batch);
+  }
 
   /** The whole layer tar. */
   file(diffId: string): string {
@@ -282,7 +289,10 @@ export class LayerStore {
           await (await (fh ??= open(tmp, 'w'))).write(buf, 0, length, position);
         })
         .catch(() => void (dropped = true))
-        .finally(() => void (queued -= length));
+        .finally(() => {
+          queued -= length;
+          this.spare(buf);
+        });
     };
     const flush = (): void => {
       if (batch) enqueue(batch, batchEnd - batchStart, batchStart);
@@ -306,18 +316,20 @@ export class LayerStore {
         if (dropped) return false;
         kept += chunk.length;
         if (kept > this.maxBytes) return drop().then(() => undefined);
-        if (batch && position >= batchEnd && position + chunk.length <= batchStart + SMALL_WRITE) {
-          chunk.copy(batch, position - batchStart);
-          batchEnd = position + chunk.length;
-        } else {
-          flush();
-          if (chunk.length >= SMALL_WRITE) enqueue(chunk, chunk.length, position);
-          else {
-            batch = Buffer.alloc(SMALL_WRITE);
-            chunk.copy(batch);
-            batchStart = position;
-            batchEnd = position + chunk.length;
+        // Copied, never queued as it is: the chunk's memory may be reused once this returns (ChunkPool).
+        for (let at = 0; at < chunk.length; ) {
+          const pos = position + at;
+          if (!batch || pos < batchEnd || pos >= batchStart + SMALL_WRITE) {
+            flush();
+            batch = this.batches.pop() ?? Buffer.allocUnsafe(SMALL_WRITE);
+            batchStart = batchEnd = pos;
           }
+          // A reused batch holds old bytes: the tar headers between two files are written as zeros.
+          if (pos > batchEnd) batch.fill(0, batchEnd - batchStart, pos - batchStart);
+          const k = Math.min(chunk.length - at, batchStart + SMALL_WRITE - pos);
+          chunk.copy(batch, pos - batchStart, at, at + k);
+          batchEnd = pos + k;
+          at += k;
         }
         return queued > WRITE_BUFFER ? chain : true;
       },

@@ -61,6 +61,8 @@ export async function processLayer(
     diffIdLater?: boolean;
     /** What this load may still keep in memory of indexes (limits.ts); by default one image's worth for this layer alone. */
     budget?: EntryBudget;
+    /** Told of each chunk of `blob` once it is read and nothing here keeps a reference into it (ChunkPool). */
+    consumed?: (chunk: Buffer) => void;
   },
 ): Promise<ProcessedLayer> {
   const rawHash = createHash('sha256');
@@ -70,8 +72,9 @@ export async function processLayer(
   let compression: Compression | undefined;
   const writer = opts.writer;
   // A small-files writer is handed the files the indexer finds; any other is handed the whole tar, below.
-  const indexer = new LayerIndexer(opts.where, opts.budget, writer?.smallFiles);
   const whole = writer && !writer.smallFiles ? writer : undefined;
+  // A whole-layer writer queues the chunks themselves: then none is reported consumed.
+  const indexer = new LayerIndexer(opts.where, opts.budget, writer?.smallFiles, whole ? undefined : opts.consumed);
 
   // An uncompressed blob's digest is its diffID: hash it once, in the tap below.
   const decode = decoderStream((kind) => (compression = kind), (chunk) => {

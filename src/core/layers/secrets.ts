@@ -200,10 +200,9 @@ export class SecretScanner {
   private found = 0;
   private scanned = 0;
   /**
-   * The end of the content seen so far, for the seam with the next chunk: the
-   * last chunk itself when it is at least WINDOW long (kept by reference,
-   * not copied: stream chunks are not reused once passed on), else a copy of
-   * the last WINDOW bytes. Most files are one chunk and never need a seam.
+   * A copy of the last WINDOW bytes of the content seen so far, for the seam
+   * with the next chunk. A copy, not a view into the chunk: a chunk's memory
+   * may be reused once it has been read (ChunkPool).
    */
   private tail: Buffer | undefined;
   private credential: Buffer[] | undefined;
@@ -230,10 +229,11 @@ export class SecretScanner {
     if (this.scanned >= SECRET_SCAN_LIMIT) return;
     const b = chunk.length > SECRET_SCAN_LIMIT - this.scanned ? chunk.subarray(0, SECRET_SCAN_LIMIT - this.scanned) : chunk;
     this.scanned += b.length;
-    const tail = this.tail?.subarray(Math.max(0, this.tail.length - WINDOW));
+    const tail = this.tail;
     if (tail) this.found = scanMarkers(Buffer.concat([tail, b.subarray(0, WINDOW)]), this.found);
     this.found = scanMarkers(b, this.found);
-    this.tail = b.length >= WINDOW || !tail ? b : Buffer.concat([tail, b]);
+    const joined = b.length >= WINDOW || !tail ? b : Buffer.concat([tail, b]);
+    this.tail = Buffer.from(joined.subarray(Math.max(0, joined.length - WINDOW)));
   }
 
   /** The kinds found, sorted; undefined for none. */

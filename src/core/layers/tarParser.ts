@@ -88,7 +88,8 @@ export class TarParser {
         i += k;
         this.missing -= k;
         if (this.long) {
-          this.long.parts.push(part);
+          // A record that goes on in the next chunk is kept as a copy: a chunk's memory may be reused once read (ChunkPool).
+          this.long.parts.push(this.missing > 0 ? Buffer.from(part) : part);
           if (this.missing === 0) this.finishLong();
         } else {
           this.sink.data(part);

@@ -6,6 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar-stream';
 import type { Cache, LayerWriter } from '../layers/cache';
 import type { EntryBudget } from '../layers/limits';
+import { ChunkPool } from '../util/chunkPool';
 import { CompareError, messageOf, throwIfAborted } from '../util/errors';
 import { ABSURD_ENTRY_SIZE } from '../layers/layerIndexer';
 import { decoderStream, processLayer, sniff, type ArchiveContents, type ProcessedLayer } from '../layers/layerProcessor';
@@ -92,6 +93,11 @@ export async function readArchiveStream(input: Readable, opts: ReadOptions): Pro
   let current: Promise<void> = Promise.resolve();
   // The first problem found in an entry explains the failure better than the stream error it causes.
   let entryError: unknown;
+  // The source's chunks can be reused once read (the engine's export, streamGet). Entries are read one
+  // after the other and every reader before the layer's indexer either copies what it keeps (peek,
+  // collect) or keeps nothing, so a layer's indexer having read a chunk means the whole archive has.
+  const pool = ChunkPool.of(input);
+  const consumed = pool && ((chunk: Buffer) => pool.consumed(chunk));
 
   extract.on('entry', (header, stream, next) => {
     // A destroyed extract destroys its current entry with the same error, which is reported once, below.
@@ -178,7 +184,7 @@ export async function readArchiveStream(input: Readable, opts: ReadOptions): Pro
     // The engine's own export keeps only small files: a larger one is exported again if it is ever opened (LayerStore).
     const writer = opts.cache.layers.createWriter({ smallFilesOnly: opts.trustDiffIds && !opts.needBytes });
     try {
-      const layer = await processLayer(head.rest, { where: `${where}: ${inertName(path)}`, writer, signal: opts.signal, diffIdLater: opts.trustDiffIds, budget: opts.budget });
+      const layer = await processLayer(head.rest, { where: `${where}: ${inertName(path)}`, writer, signal: opts.signal, diffIdLater: opts.trustDiffIds, budget: opts.budget, consumed });
       if (opts.trustDiffIds) {
         pending.set(path, { layer, writer });
         return;
@@ -196,10 +202,13 @@ export async function readArchiveStream(input: Readable, opts: ReadOptions): Pro
     }
   }
 
-  const counter = readAhead((n) => {
-    bytes += n;
-    opts.onProgress?.(bytes);
-  });
+  const counter = readAhead(
+    (n) => {
+      bytes += n;
+      opts.onProgress?.(bytes);
+    },
+    !pool,
+  );
   try {
     await pipeline(input, counter, decoderStream(() => undefined), sink, { signal: opts.signal });
   } catch (e) {
@@ -348,9 +357,10 @@ const READ_AHEAD = 8 << 20;
  * catches up, so the exporter and the indexer work at the same time instead of
  * taking turns through a small socket buffer; and hands on ~1 MB chunks, so
  * the dozen stream stages behind it run a few hundred times per GB, not tens
- * of thousands.
+ * of thousands. A source whose chunks are pooled (`regroup` false) already
+ * hands on large ones, and its chunks go on as they are.
  */
-function readAhead(onBytes: (n: number) => void): Transform {
+function readAhead(onBytes: (n: number) => void, regroup: boolean): Transform {
   let parts: Buffer[] = [];
   let have = 0;
   return new Transform({
@@ -358,6 +368,8 @@ function readAhead(onBytes: (n: number) => void): Transform {
     readableHighWaterMark: READ_AHEAD,
     transform(chunk: Buffer, _e, cb) {
       onBytes(chunk.length);
+      // A pooled source's chunks are handed on as they are: a copy would defeat the pool.
+      if (!regroup) return cb(null, chunk);
       parts.push(chunk);
       have += chunk.length;
       if (have >= CHUNK) {

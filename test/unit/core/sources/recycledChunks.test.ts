@@ -1,0 +1,92 @@
+import { strict as assert } from 'node:assert';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { Cache } from '../../../../src/core/layers/cache';
+import { readArchiveStream } from '../../../../src/core/sources/archiveReader';
+import { ChunkPool } from '../../../../src/core/util/chunkPool';
+import { makeImageArchive, makeTar, type TarEntry } from '../../../helpers/tarBuilder';
+import { rng } from '../../../helpers/randomImages';
+import { FAKE as secrets } from '../../../helpers/secrets';
+
+/** A pool that scribbles over every chunk it takes back: a reader that still looks at one reads garbage. */
+class ScribblingPool extends ChunkPool {
+  reused = 0;
+  protected override reuse(b: Buffer): void {
+    b.fill(0xee);
+    this.reused++;
+    super.reuse(b);
+  }
+}
+
+/** `bytes` as a source like the engine's export (streamGet): chunks of `size` from `pool`, handed out as read. */
+function pooled(bytes: Buffer, size: number, pool: ChunkPool): Readable {
+  let at = 0;
+  const s = new Readable({
+    highWaterMark: 4 * size,
+    read() {
+      while (at < bytes.length) {
+        const c = pool.take();
+        const n = Math.min(size, bytes.length - at);
+        bytes.copy(c, 0, at, at + n);
+        at += n;
+        if (!this.push(n === size ? c : c.subarray(0, n))) return;
+      }
+      this.push(null);
+    },
+  });
+  pool.serve(s);
+  return s;
+}
+
+/** Files whose bytes cross chunk boundaries everywhere: text with CRLF, keys at every offset, names longer than a ustar header holds, and a file of megabytes. */
+function layer(seed: number, big = false): Promise<Buffer> {
+  const r = rng(seed);
+  const entries: TarEntry[] = [{ name: 'srv/', type: 'directory' }];
+  // Larger than the byte store's gathering writes, smaller than what it keeps.
+  if (big) entries.push({ name: 'srv/big.bin', content: Buffer.from(Array.from({ length: 3 * 2 ** 20 + 77 }, () => Math.floor(r() * 256))) });
+  for (let i = 0; i < 60; i++) {
+    const dir = `srv/${'deep-directory-name/'.repeat(1 + (i % 7))}`;
+    const pad = 'x'.repeat(Math.floor(r() * 1500));
+    const text = i % 3 === 0 ? `${pad}\r\nkey follows\r\n${secrets.privateKeyPem}` : `${pad}\n${secrets.privateKeyOpenssh}tail ${i}\n`;
+    entries.push({ name: `${dir}file-${i}-${'n'.repeat(i % 4 === 0 ? 100 + i : i % 40)}.txt`, content: text });
+    if (i % 10 === 0) entries.push({ name: `srv/blob-${i}.bin`, content: Buffer.from(Array.from({ length: 5000 + Math.floor(r() * 20000) }, () => Math.floor(r() * 256))) });
+  }
+  return makeTar(entries);
+}
+
+describe('an export read through recycled chunks', () => {
+  let dir: string;
+  beforeEach(async () => (dir = await mkdtemp(join(tmpdir(), 'cc-unit-'))));
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  const read = async (name: string, source: (bytes: Buffer) => Readable, archive: Buffer) => {
+    const cache = await Cache.open(join(dir, name));
+    const contents = await readArchiveStream(source(archive), { where: 'test', platform: { os: 'linux', architecture: 'amd64' }, cache, trustDiffIds: true });
+    const layers = contents.images[0].diffIds;
+    return {
+      entries: layers.map((d) => contents.indexed.get(d)?.entries),
+      // The byte store's small-files copy of each layer, byte for byte.
+      stored: await Promise.all(layers.map((d) => readFile(cache.layers.smallFile(d)))),
+    };
+  };
+
+  let archive: Buffer;
+  before(async () => (archive = await makeImageArchive([{ tags: ['t:1'], layers: [await layer(1), await layer(2, true), await layer(3)] }], 'legacy')));
+
+  // Chunk sizes that put boundaries inside headers, long-name records, keys and CRLF pairs.
+  for (const size of [509, 1000, 4096, 2 ** 20]) {
+    it(`indexes and stores the same as fresh chunks, with ${size}-byte chunks scribbled over once read`, async () => {
+      const fresh = await read('fresh', (b) => Readable.from(Array.from({ length: Math.ceil(b.length / size) }, (_, i) => Buffer.from(b.subarray(i * size, (i + 1) * size)))), archive);
+      // The read-ahead holds megabytes: thousands of these small chunks are in flight at once.
+      const pool = new ScribblingPool(size, 4096);
+      const recycled = await read('pooled', (b) => pooled(b, size, pool), archive);
+      assert.ok(pool.reused > archive.length / size / 2, `most chunks were taken back and scribbled over (${pool.reused})`);
+      assert.ok(fresh.entries.every((e) => e && e.some((f) => f.secrets?.length)), 'the keys were found');
+      assert.ok(fresh.entries.every((e) => e!.some((f) => f.path.length - f.path.lastIndexOf('/') > 100)), 'names need long-name records');
+      assert.deepEqual(recycled.entries, fresh.entries);
+      assert.ok(recycled.stored.every((s, i) => s.equals(fresh.stored[i])), 'the byte store holds the same bytes');
+    });
+  }
+});
