@@ -33,6 +33,7 @@ export class ContentScanner {
   private lfHash: Hash | undefined;
   private text = true;
   private crlf = 0;
+  /** Bare LFs: counted once a CR has been seen, before that only whether there is one (finish() asks no more). */
   private lf = 0;
   /** A trailing CR of the previous chunk, not yet fed to lfHash. */
   private pendingCR = false;
@@ -53,7 +54,8 @@ export class ContentScanner {
     this.hash.update(chunk);
     if (!this.text) return;
     if (!this.lfHash) {
-      for (let i = chunk.indexOf(LF); i !== -1; i = chunk.indexOf(LF, i + 1)) this.lf++;
+      // Without a CR so far, all finish() needs is whether there is an LF: not one call per line.
+      if (this.lf === 0 && chunk.indexOf(LF) !== -1) this.lf = 1;
       return;
     }
     const lfHash = this.lfHash;
