@@ -96,7 +96,9 @@ export async function readArchiveStream(input: Readable, opts: ReadOptions): Pro
   // The source's chunks can be reused once read (the engine's export, streamGet). Entries are read one
   // after the other and every reader before the layer's indexer either copies what it keeps (peek,
   // collect) or keeps nothing, so a layer's indexer having read a chunk means the whole archive has.
-  const pool = ChunkPool.of(input);
+  // Not when layers are kept whole: a whole layer's writer queues the chunks themselves (see below).
+  const smallFilesOnly = !!opts.trustDiffIds && !opts.needBytes;
+  const pool = smallFilesOnly ? ChunkPool.of(input) : undefined;
   const consumed = pool && ((chunk: Buffer) => pool.consumed(chunk));
 
   extract.on('entry', (header, stream, next) => {
@@ -182,7 +184,7 @@ export async function readArchiveStream(input: Readable, opts: ReadOptions): Pro
   async function onLayerEntry(path: string, kind: ReturnType<typeof sniff>, head: { rest: Readable; drain: () => Promise<void> }, digest: string | undefined): Promise<void> {
     if (await alreadyIndexed(digest && `sha256:${digest}`, opts)) return drainRest(head.rest);
     // The engine's own export keeps only small files: a larger one is exported again if it is ever opened (LayerStore).
-    const writer = opts.cache.layers.createWriter({ smallFilesOnly: opts.trustDiffIds && !opts.needBytes });
+    const writer = opts.cache.layers.createWriter({ smallFilesOnly });
     try {
       const layer = await processLayer(head.rest, { where: `${where}: ${inertName(path)}`, writer, signal: opts.signal, diffIdLater: opts.trustDiffIds, budget: opts.budget, consumed });
       if (opts.trustDiffIds) {

@@ -61,14 +61,14 @@ describe('an export read through recycled chunks', () => {
   beforeEach(async () => (dir = await mkdtemp(join(tmpdir(), 'cc-unit-'))));
   afterEach(() => rm(dir, { recursive: true, force: true }));
 
-  const read = async (name: string, source: (bytes: Buffer) => Readable, archive: Buffer) => {
+  const read = async (name: string, source: (bytes: Buffer) => Readable, archive: Buffer, needBytes?: Set<string>) => {
     const cache = await Cache.open(join(dir, name));
-    const contents = await readArchiveStream(source(archive), { where: 'test', platform: { os: 'linux', architecture: 'amd64' }, cache, trustDiffIds: true });
+    const contents = await readArchiveStream(source(archive), { where: 'test', platform: { os: 'linux', architecture: 'amd64' }, cache, trustDiffIds: true, ...(needBytes ? { needBytes } : {}) });
     const layers = contents.images[0].diffIds;
     return {
       entries: layers.map((d) => contents.indexed.get(d)?.entries),
       // The byte store's small-files copy of each layer, byte for byte.
-      stored: await Promise.all(layers.map((d) => readFile(cache.layers.smallFile(d)))),
+      stored: await Promise.all(layers.map((d) => readFile(needBytes ? cache.layers.file(d) : cache.layers.smallFile(d)))),
     };
   };
 
@@ -89,4 +89,15 @@ describe('an export read through recycled chunks', () => {
       assert.ok(recycled.stored.every((s, i) => s.equals(fresh.stored[i])), 'the byte store holds the same bytes');
     });
   }
+
+  it('takes no chunk back when layers are kept whole (their writer queues the chunks themselves)', async () => {
+    const size = 4096;
+    const all = new Set(['*']);
+    const fresh = await read('fresh', (b) => Readable.from([Buffer.from(b)]), archive, all);
+    const pool = new ScribblingPool(size, 4096);
+    const kept = await read('pooled', (b) => pooled(b, size, pool), archive, all);
+    assert.equal(pool.reused, 0);
+    assert.deepEqual(kept.entries, fresh.entries);
+    assert.ok(kept.stored.every((s, i) => s.equals(fresh.stored[i])), 'the whole layers are stored as read');
+  });
 });
