@@ -37,8 +37,9 @@ export function httpError(statusCode: number, body: Buffer): HttpError {
  * buffer (net's `onread`), the framing (chunked, a Content-Length, or until
  * the connection closes) is undone in place, and the body is copied once into
  * 1 MiB chunks: 0.34 s for the same bytes. The chunks come from a ChunkPool
- * that a reader reporting what it consumed (the archive reader) recycles. The socket is paused while the
- * reader is behind, so the export never piles up in memory. A chunked body
+ * that a reader reporting what it consumed (the archive reader) recycles.
+ * The socket is paused while the reader is behind, so the export never piles
+ * up in memory. A chunked body
  * cut short (the engine died) is an error, never a short export. Aborting
  * `signal` rejects with an AbortError before the answer, and destroys the
  * stream with a CompareError 'cancelled' after it.
@@ -54,7 +55,6 @@ export function streamGet(target: NetConnectOpts, path: string, signal?: AbortSi
     let errorBody: Buffer[] | undefined;
     let errorBytes = 0;
     let status = 0;
-    // The reader (the archive reader) gives each chunk back once it has read it (ChunkPool).
     const pool = new ChunkPool(BATCH);
     let batch = pool.take();
     let fill = 0;

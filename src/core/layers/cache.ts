@@ -324,7 +324,7 @@ export class LayerStore {
             batch = this.batches.pop() ?? Buffer.allocUnsafe(SMALL_WRITE);
             batchStart = batchEnd = pos;
           }
-          // A reused batch holds old bytes: the tar headers between two files are written as zeros.
+          // A batch holds old bytes (reused, or never cleared): the tar headers between two files are written as zeros.
           if (pos > batchEnd) batch.fill(0, batchEnd - batchStart, pos - batchStart);
           const k = Math.min(chunk.length - at, batchStart + SMALL_WRITE - pos);
           chunk.copy(batch, pos - batchStart, at, at + k);
