@@ -1,8 +1,9 @@
 import * as http from 'node:http';
-import * as https from 'node:https';
+import type * as https from 'node:https';
 import type { Readable } from 'node:stream';
 import type Dockerode from 'dockerode';
 import type { Daemon, DaemonImage, StorageAccess, StorageRequest } from '../core/image/daemon';
+import { lazy } from '../core/util/builtins';
 import { CompareError, messageOf, throwIfAborted } from '../core/util/errors';
 import type { Endpoint } from './endpoint';
 import { fastPathMode, openLayerStore, type FastPathMode } from './layerStore';
@@ -320,7 +321,7 @@ function get(endpoint: Endpoint, path: string, signal?: AbortSignal): Promise<ht
     ? { socketPath: o.socketPath, path, servername: '' }
     : { host: o.host, port: o.port, path, ...(tls ? { ca: o.ca, cert: o.cert, key: o.key, agent: o.agent } : {}) };
   return new Promise((resolve, reject) => {
-    const req = (tls ? https : http).get({ ...options, signal, headers: { Host: 'docker' } }, (res) => {
+    const req = (tls ? lazy.https() : http).get({ ...options, signal, headers: { Host: 'docker' } }, (res) => {
       if (res.statusCode === 200) return resolve(res);
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));

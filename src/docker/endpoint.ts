@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { Agent } from 'node:https';
+import type { Agent } from 'node:https';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type Dockerode from 'dockerode';
+import { lazy } from '../core/util/builtins';
 import { CompareError, messageOf } from '../core/util/errors';
 
 /**
@@ -188,7 +189,7 @@ function fromTcp(
     // against the system CAs. docker-modem does not pass rejectUnauthorized
     // to https.request, but an agent's options win over the request's.
     const skip = tls.kind === 'context' ? tls.skipVerify : !tls.verify && tls.dir !== undefined;
-    if (skip) options.agent = new Agent({ rejectUnauthorized: false });
+    if (skip) options.agent = new (lazy.https().Agent)({ rejectUnauthorized: false });
   }
   return { url, source, contextName, tls: useTls, dockerodeOptions: options };
 }

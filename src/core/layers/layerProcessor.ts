@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Duplex, Transform, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import * as zlib from 'node:zlib';
+import { lazy } from '../util/builtins';
 import { CompareError, messageOf } from '../util/errors';
 import { LayerIndexer } from './layerIndexer';
 import { ZstdDecoder } from './zstd';
@@ -210,6 +210,7 @@ class Decoder extends Duplex {
     const kind = sniff(chunk);
     const compression: Compression = kind === 'gzip' || kind === 'zstd' ? kind : 'none';
     this.onDetect(compression);
+    const zlib = lazy.zlib();
     const native = (zlib as { createZstdDecompress?: () => Transform }).createZstdDecompress;
     if (compression === 'gzip' || (compression === 'zstd' && native)) {
       const inner = compression === 'gzip' ? zlib.createGunzip() : native!();

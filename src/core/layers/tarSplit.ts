@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
 import type { LayerFiles } from '../image/daemon';
+import { lazy } from '../util/builtins';
 import { CompareError, messageOf, throwIfAborted } from '../util/errors';
 import { inertName } from '../util/inert';
 
@@ -38,7 +38,7 @@ async function* entries(record: Readable, where: string): AsyncGenerator<Entry> 
       throw new CompareError('badArchive', `${where}: line ${line} of the layer's tar-split record is not JSON (${messageOf(e)})`);
     }
   };
-  const gunzip = record.pipe(createGunzip());
+  const gunzip = record.pipe(lazy.zlib().createGunzip());
   record.once('error', (e) => gunzip.destroy(e));
   for await (const chunk of gunzip) {
     const text = rest + (chunk as Buffer).toString('utf8');

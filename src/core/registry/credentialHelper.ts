@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { lazy } from '../util/builtins';
 import { CompareError, messageOf } from '../util/errors';
 
 /** What a helper answers: a user name and password, or (user `<token>`) an identity token. */
@@ -23,7 +23,7 @@ export async function helperGet(name: string, serverUrl: string, opts: { env?: N
   // The name comes from config.json and becomes a program name: no paths, no options.
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) throw new Error(`"${name}" is not a credential helper name`);
   const program = `docker-credential-${name}`;
-  const child = spawn(program, ['get'], { env: opts.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'], signal: opts.signal, timeout: HELPER_TIMEOUT_MS, windowsHide: true });
+  const child = lazy.childProcess().spawn(program, ['get'], { env: opts.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'], signal: opts.signal, timeout: HELPER_TIMEOUT_MS, windowsHide: true });
   const out: Buffer[] = [];
   const err: Buffer[] = [];
   child.stdout.on('data', (c: Buffer) => out.push(c));

@@ -1,11 +1,9 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as http from 'node:http';
-import * as https from 'node:https';
-import { lookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { rootCertificates } from 'node:tls';
+import { lazy } from '../util/builtins';
 import { CompareError, messageOf } from '../util/errors';
 import { DEFAULT_MIN_RATE, TransferTooSlow, watchRate, type MinRate } from './rate';
 
@@ -130,7 +128,7 @@ export class Transport {
     }
     if (!anyCidr) return false;
     // Like Docker: an address literal as it is, a name by what it resolves to (no answer: no match).
-    const addresses = isIP(name) ? [{ address: name, family: isIP(name) }] : await lookup(name, { all: true }).catch(() => []);
+    const addresses = isIP(name) ? [{ address: name, family: isIP(name) }] : await lazy.dns().lookup(name, { all: true }).catch(() => []);
     return addresses.some((a) => cidrs.check(a.address, a.family === 6 ? 'ipv6' : 'ipv4'));
   }
 
@@ -218,7 +216,7 @@ export class Transport {
       (async () => {
         const secure = url.protocol === 'https:';
         const agent = await this.agent(url, secure);
-        const mod = secure ? https : http;
+        const mod = secure ? lazy.https() : http;
         const req = mod.request(url, { method, headers: { 'User-Agent': 'container-compare', ...headers }, agent, signal: init.signal }, (body) => {
           resolve({ status: body.statusCode ?? 0, headers: body.headers, url: url.href, body });
         });
@@ -262,11 +260,11 @@ export class Transport {
     else {
       const own = this.hostCerts(url.host);
       const extra = [...this.extraCaList(), ...own.ca];
-      agent = new https.Agent({
+      agent = new (lazy.https().Agent)({
         keepAlive: true,
         rejectUnauthorized: verify,
         // `ca` replaces Node's roots: keep them (and NODE_EXTRA_CA_CERTS) alongside the added ones.
-        ...(extra.length ? { ca: [...rootCertificates, ...this.nodeExtraCas(), ...extra] } : {}),
+        ...(extra.length ? { ca: [...lazy.tls().rootCertificates, ...this.nodeExtraCas(), ...extra] } : {}),
         ...(own.cert && own.key ? { cert: own.cert, key: own.key } : {}),
       });
     }
