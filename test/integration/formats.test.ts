@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -157,6 +157,17 @@ describe('the example pair through the built CLI (dist/cli.js)', () => {
     const shared = r.out.split('\n').filter((l) => /^\s+= /.test(l));
     assert.equal(shared.length, 1, r.out);
     assert.match(r.out, /install-fcgid\.sh +line endings LF → CRLF/);
+  });
+
+  it('a warm compare of local images loads none of the built-ins only registries, TLS and compressed layers use', async () => {
+    cli('diff', 'cc-example/php-fcgid:laptop', 'cc-example/php-fcgid:ci'); // warm, whichever test ran first
+    const probe = join(cacheDir, 'loaded.cjs');
+    await writeFile(probe, `process.on('exit', () => process.stderr.write('LOADED ' + process.moduleLoadList.join(',') + '\\n'));`);
+    const r = spawnSync(process.execPath, ['-r', probe, join(ROOT, 'dist/cli.js'), 'diff', 'cc-example/php-fcgid:laptop', 'cc-example/php-fcgid:ci', '--cache-dir', cacheDir], { encoding: 'utf8' });
+    assert.equal(r.status, 1, r.stderr);
+    const loaded = (/^LOADED (.*)$/m.exec(r.stderr)?.[1] ?? '').split(',');
+    assert.ok(loaded.includes('NativeModule http'), 'the probe sees the modules the run loaded');
+    for (const m of ['https', 'tls', 'zlib', 'dns/promises', 'child_process']) assert.ok(!loaded.includes(`NativeModule ${m}`), `node:${m} was loaded`);
   });
 
   it('stops on Ctrl-C: exit 2, "cancelled", no half-written cache entry', async () => {
