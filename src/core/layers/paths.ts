@@ -9,6 +9,12 @@ import { inertName } from '../util/inert';
  */
 export function safeRelativeName(name: string, where: string): string {
   if (name.includes('\0')) throw hostile(where, name, 'contains a NUL byte');
+  // Most names are already canonical ("usr/lib/", "etc/passwd"): with no segment that starts with a dot
+  // and no empty one, there is nothing to drop or refuse but a directory's slash (a split and join per
+  // entry was ~35 ms of the bench's cold compare).
+  if (name.charCodeAt(0) !== 0x2f && name.charCodeAt(0) !== 0x2e && !name.includes('/.') && !name.includes('//')) {
+    return name.endsWith('/') ? name.slice(0, -1) : name;
+  }
   if (name.startsWith('/')) throw hostile(where, name, 'is an absolute path');
   const parts: string[] = [];
   for (const part of name.split('/')) {
