@@ -1,9 +1,14 @@
-import { createHash, type Hash } from 'node:crypto';
+import * as crypto from 'node:crypto';
+import type { Hash } from 'node:crypto';
 import type { LineEndings, SecretKind } from '../image/model';
 import { SecretScanner } from './secrets';
 
 const LF = 0x0a;
 const CR = 0x0d;
+/** sha256 of no bytes. */
+const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
+/** crypto.hash, a one-shot digest without a Hash object (Node 20.12; on an older Node, a Hash is made as before). */
+const hashOnce = (crypto as { hash?: (algorithm: string, data: Buffer, encoding: 'hex') => string }).hash;
 
 export interface ContentFacts {
   sha256: string;
@@ -24,7 +29,10 @@ export interface ContentFacts {
  * SecretScanner), and forgets them the moment the file turns out binary.
  */
 export class ContentScanner {
-  private readonly hash = createHash('sha256');
+  /** Made at the first update, unless the file came whole (see `size`). */
+  private hash: Hash | undefined;
+  /** The digest of a file that came in one update. */
+  private whole: string | undefined;
   /**
    * The hash of the LF form. Most text has no CR at all, and then the LF form
    * is the content itself: this second hash only starts, as a copy of the
@@ -39,7 +47,16 @@ export class ContentScanner {
   private pendingCR = false;
   private secrets: SecretScanner | undefined;
 
-  constructor(path?: string) {
+  /**
+   * `size`, when known, lets a file that comes in one update (most files of
+   * a layer: its reader hands on 64 KiB at a time) be digested at once,
+   * without a Hash object: one per file, and what collecting them cost, was
+   * ~40 ms of the bench's cold compare.
+   */
+  constructor(
+    path?: string,
+    private readonly size = -1,
+  ) {
     if (path !== undefined) this.secrets = SecretScanner.forPath(path);
   }
 
@@ -50,8 +67,14 @@ export class ContentScanner {
       this.secrets = undefined;
     }
     this.secrets?.update(chunk);
-    if (this.text && !this.lfHash && chunk.indexOf(CR) !== -1) this.lfHash = this.hash.copy();
-    this.hash.update(chunk);
+    if (chunk.length === this.size && hashOnce && !this.hash && this.whole === undefined && (!this.text || chunk.indexOf(CR) === -1)) {
+      this.whole = hashOnce('sha256', chunk, 'hex');
+      if (this.text && chunk.indexOf(LF) !== -1) this.lf = 1;
+      return;
+    }
+    const hash = (this.hash ??= crypto.createHash('sha256'));
+    if (this.text && !this.lfHash && chunk.indexOf(CR) !== -1) this.lfHash = hash.copy();
+    hash.update(chunk);
     if (!this.text) return;
     if (!this.lfHash) {
       // Without a CR so far, all finish() needs is whether there is an LF: not one call per line.
@@ -84,7 +107,7 @@ export class ContentScanner {
   }
 
   finish(): ContentFacts {
-    const sha256 = this.hash.digest('hex');
+    const sha256 = this.whole ?? this.hash?.digest('hex') ?? EMPTY_SHA256;
     if (!this.text) return { sha256, text: false };
     if (this.pendingCR) this.lfHash!.update(Buffer.of(CR));
     const lineEndings: LineEndings =

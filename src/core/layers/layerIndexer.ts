@@ -206,7 +206,7 @@ export class LayerIndexer extends Writable {
     // The offset is where the entry's header starts; the data follows one 512-byte block later.
     entry.offset = offset + 512;
     this.file = entry;
-    this.scanner = new ContentScanner(path);
+    this.scanner = new ContentScanner(path, size);
     if (this.smallFiles?.keeps(size)) {
       this.keep = this.smallFiles;
       this.at = entry.offset;

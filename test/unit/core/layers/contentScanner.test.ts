@@ -4,8 +4,8 @@ import { ContentScanner } from '../../../../src/core/layers/contentScanner';
 
 const hex = (s: string | Buffer) => createHash('sha256').update(s).digest('hex');
 
-function scan(chunks: Array<string | Buffer>) {
-  const s = new ContentScanner();
+function scan(chunks: Array<string | Buffer>, size?: number) {
+  const s = new ContentScanner(undefined, size);
   for (const c of chunks) s.update(Buffer.from(c));
   return s.finish();
 }
@@ -46,5 +46,16 @@ describe('ContentScanner', () => {
 
   it('has no lfSha256 when the content has no CRLF', () => {
     assert.equal(scan(['a\nb\n']).lfSha256, undefined);
+  });
+
+  it('gives the same facts when told the size, whether the file comes in one update or several', () => {
+    const contents: Array<string | Buffer> = ['a\nb\n', 'a\r\nb\r\n', 'a\r\nb\n', 'abc', '', 'a\rb', 'x\r', Buffer.from([0x0d, 0x0a, 0, 1]), Buffer.from([1, 2, 0x0d]), 'only text, no ending'];
+    for (const c of contents) {
+      const all = Buffer.from(c);
+      const unsized = scan([all]);
+      assert.deepEqual(scan([all], all.length), unsized, `whole: ${JSON.stringify(c)}`);
+      for (let cut = 1; cut < all.length; cut++) assert.deepEqual(scan([all.subarray(0, cut), all.subarray(cut)], all.length), unsized, `cut at ${cut}: ${JSON.stringify(c)}`);
+    }
+    assert.equal(scan([], 0).sha256, hex(''));
   });
 });
