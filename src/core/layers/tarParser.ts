@@ -307,6 +307,12 @@ function decodeOct(buf: Buffer, offset: number, length: number): number | null {
   const end = indexOf(buf, 32, offset, stop);
   while (offset < end && buf[offset] === 0) offset++;
   if (end === offset) return 0;
+  // What parseInt(…, 8) reads of a field that starts with a digit, the run of octal digits, without a string
+  // per field (six per header).
+  let n = 0;
+  let i = offset;
+  for (; i < end && buf[i] >= 0x30 && buf[i] <= 0x37; i++) n = n * 8 + buf[i] - 0x30;
+  if (i > offset) return n;
   return parseInt(buf.toString('latin1', offset, end), 8);
 }
 
