@@ -42,9 +42,10 @@ export function httpError(statusCode: number, body: Buffer): HttpError {
  * up in memory. A chunked body
  * cut short (the engine died) is an error, never a short export. Aborting
  * `signal` rejects with an AbortError before the answer, and destroys the
- * stream with a CompareError 'cancelled' after it.
+ * stream with a CompareError 'cancelled' after it. `batchBytes`: the size of
+ * the chunks handed on (a small JSON document needs no megabyte).
  */
-export function streamGet(target: NetConnectOpts, path: string, signal?: AbortSignal): Promise<Readable> {
+export function streamGet(target: NetConnectOpts, path: string, signal?: AbortSignal, batchBytes = BATCH): Promise<Readable> {
   return new Promise<Readable>((resolve, reject) => {
     let answered = false;
     /** The whole body is in `out` (or the error body was read): nothing the socket does after that matters. */
@@ -55,12 +56,12 @@ export function streamGet(target: NetConnectOpts, path: string, signal?: AbortSi
     let errorBody: Buffer[] | undefined;
     let errorBytes = 0;
     let status = 0;
-    const pool = new ChunkPool(BATCH);
+    const pool = new ChunkPool(batchBytes);
     let batch = pool.take();
     let fill = 0;
 
     const out = new Readable({
-      highWaterMark: 2 * BATCH,
+      highWaterMark: 2 * batchBytes,
       read() {
         if (!paused) return;
         paused = false;
@@ -77,7 +78,7 @@ export function streamGet(target: NetConnectOpts, path: string, signal?: AbortSi
     out.on('error', () => undefined);
     const flush = (): void => {
       if (fill === 0) return;
-      const full = fill === BATCH;
+      const full = fill === batchBytes;
       const chunk = full ? batch : batch.subarray(0, fill);
       batch = pool.take();
       fill = 0;
@@ -90,11 +91,11 @@ export function streamGet(target: NetConnectOpts, path: string, signal?: AbortSi
         return;
       }
       while (start < end) {
-        const k = Math.min(end - start, BATCH - fill);
+        const k = Math.min(end - start, batchBytes - fill);
         buf.copy(batch, fill, start, start + k);
         fill += k;
         start += k;
-        if (fill === BATCH) flush();
+        if (fill === batchBytes) flush();
       }
     };
     const fail = (e: Error): void => {

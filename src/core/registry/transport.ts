@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import * as http from 'node:http';
+import type * as http from 'node:http';
 import { BlockList, isIP } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -216,7 +216,7 @@ export class Transport {
       (async () => {
         const secure = url.protocol === 'https:';
         const agent = await this.agent(url, secure);
-        const mod = secure ? lazy.https() : http;
+        const mod = secure ? lazy.https() : lazy.http();
         const req = mod.request(url, { method, headers: { 'User-Agent': 'container-compare', ...headers }, agent, signal: init.signal }, (body) => {
           resolve({ status: body.statusCode ?? 0, headers: body.headers, url: url.href, body });
         });
@@ -256,7 +256,7 @@ export class Transport {
     const key = `${url.protocol}//${url.host}${verify ? '' : ' unverified'}`;
     let agent = this.agents.get(key);
     if (agent) return agent;
-    if (!secure) agent = new http.Agent({ keepAlive: true });
+    if (!secure) agent = new (lazy.http().Agent)({ keepAlive: true });
     else {
       const own = this.hostCerts(url.host);
       const extra = [...this.extraCaList(), ...own.ca];

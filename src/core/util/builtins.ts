@@ -1,6 +1,7 @@
 /* eslint-disable @typescript-eslint/no-require-imports -- the point of this module: required when first used */
 import type * as ChildProcess from 'node:child_process';
 import type * as Dns from 'node:dns/promises';
+import type * as Http from 'node:http';
 import type * as Https from 'node:https';
 import type * as Tls from 'node:tls';
 import type * as Zlib from 'node:zlib';
@@ -15,6 +16,7 @@ import type * as Zlib from 'node:zlib';
  * lookup.
  */
 export const lazy = {
+  http: (): typeof Http => require('node:http'),
   https: (): typeof Https => require('node:https'),
   tls: (): typeof Tls => require('node:tls'),
   zlib: (): typeof Zlib => require('node:zlib'),

@@ -1,4 +1,4 @@
-import * as http from 'node:http';
+import { lazy } from '../../core/util/builtins';
 import { CompareError, messageOf } from '../../core/util/errors';
 import type { HttpResult } from '../../core/run/runModel';
 import { describeState } from '../../core/run/runCompare';
@@ -63,7 +63,7 @@ async function httpGet(url: string, signal: AbortSignal | undefined): Promise<Ht
 
 function getOnce(url: string, signal: AbortSignal): Promise<Omit<HttpResult, 'durationMs'>> {
   return new Promise((resolve, reject) => {
-    const req = http.get(url, { signal, headers: { 'user-agent': 'container-compare', connection: 'close' } }, (res) => {
+    const req = lazy.http().get(url, { signal, headers: { 'user-agent': 'container-compare', connection: 'close' } }, (res) => {
       const kept: Buffer[] = [];
       let keptBytes = 0;
       let bytes = 0;
