@@ -210,7 +210,7 @@ export class EngineService {
   async readFile(image: ImageModel, file: ImageFile, signal?: AbortSignal): Promise<Buffer> {
     const cache = await this.cache();
     const diffId = image.layers[file.layer].diffId;
-    if (!cache.layers.holds(diffId, file.entry.size)) {
+    if (!cache.layers.holds(diffId, file.entry)) {
       const source = this.state.get<Record<string, string>>(SOURCES_KEY, {})[image.id] ?? image.ref;
       this.log.info(`${file.path}: layer ${file.layer} bytes not cached; reading ${source} again`);
       // A registry image downloads just this layer; local sources are read whole.

@@ -84,7 +84,7 @@ describe('The container-image file system', () => {
     const cache = await s.engine.cache();
     const diffId = a.layers[a.layers.length - 1].diffId;
     await cache.layers.drop(diffId);
-    assert.equal(cache.layers.holds(diffId, 0), false);
+    assert.equal(cache.layers.holds(diffId, { path: '/app/VERSION', size: 0 }), false);
     assert.equal(Buffer.from(await vscode.workspace.fs.readFile(uri(a, '/app/VERSION'))).toString(), '1.0.0\n');
     assert.equal(cache.layers.has(diffId), true);
   });

@@ -126,7 +126,7 @@ describe('engine on the real Docker engine', function () {
     assert.deepEqual(compareImages(a, b).files.map((f) => f.reasons), [['lineEndings']]);
   });
 
-  it('keeps only the small files of an export, and exports the layer again for a larger file when it is read', async () => {
+  it('keeps only the small text files (and rpm\'s database) of an export, and exports the layer again for a larger file or a binary when it is read', async () => {
     // An image as a user builds one: a base, then a layer with a large file and a small one.
     const ref = `cc-test/large-file:${process.pid}`;
     const context = join(dir, 'context');
@@ -135,28 +135,40 @@ describe('engine on the real Docker engine', function () {
     for (let i = 0; i < large.length; i += 4096) large.writeUInt32BE(i, i);
     await writeFile(join(context, 'model.bin'), large);
     await writeFile(join(context, 'VERSION'), '2.0.0\n');
-    await writeFile(join(context, 'Dockerfile'), 'FROM cc-fixture/crlf:a\nCOPY model.bin VERSION /opt/\n');
+    const tool = Buffer.concat([Buffer.from('\x7fELF\x02\x01\x01\0'), Buffer.alloc(100_000, 0x90)]);
+    await writeFile(join(context, 'tool'), tool);
+    const rpmdb = Buffer.concat([Buffer.from('SQLite format 3\0'), Buffer.alloc(50_000, 2)]);
+    await writeFile(join(context, 'rpmdb.sqlite'), rpmdb);
+    await writeFile(join(context, 'Dockerfile'), 'FROM cc-fixture/crlf:a\nCOPY model.bin VERSION tool /opt/\nCOPY rpmdb.sqlite /var/lib/rpm/\n');
     docker('build', '-q', '-t', ref, context);
     try {
       let [image] = await loadImages([ref], { cache, daemon: () => daemon, fastPath: false });
       assert.equal(daemon.exports.length, 1);
       const stored = await readdir(join(dir, 'cache', 'layers'));
-      assert.deepEqual(stored.filter((n) => !n.endsWith('.upto16m.tar')), [], 'only small-files copies');
+      assert.deepEqual(stored.filter((n) => !n.endsWith('.upto16m-text.tar')), [], 'only small-files copies');
       assert.equal(stored.length, image.layers.length);
       // Small files are read from the store, with no export.
       assert.equal((await readFileBytes(cache, image, findFile(image, '/opt/VERSION'))).toString(), '2.0.0\n');
       assert.match((await readFileBytes(cache, image, findFile(image, '/app/config.ini'))).toString(), /=/);
+      // rpm's database is binary, and read by the analysis: kept too.
+      assert.ok((await readFileBytes(cache, image, findFile(image, '/var/lib/rpm/rpmdb.sqlite'))).equals(rpmdb));
+      assert.equal(daemon.exports.length, 1);
+      // A small binary is not kept.
+      const binary = findFile(image, '/opt/tool');
+      assert.equal(binary.entry.text, false);
+      assert.equal(cache.layers.holds(image.layers[binary.layer].diffId, binary.entry), false);
       let file = findFile(image, '/opt/model.bin');
       const top = image.layers[file.layer].diffId;
-      assert.equal(cache.layers.holds(top, file.entry.size), false);
+      assert.equal(cache.layers.holds(top, file.entry), false);
       await assert.rejects(readFileBytes(cache, image, file), /model\.bin in layer \d+ are not in the cache/);
       // The large file: its layer is exported again, whole this time.
       [image] = await loadImages([ref], { cache, daemon: () => daemon, needLayerBytes: [top], fastPath: false });
       assert.equal(daemon.exports.length, 2);
       file = findFile(image, '/opt/model.bin');
       assert.ok((await readFileBytes(cache, image, file)).equals(large));
+      assert.ok((await readFileBytes(cache, image, findFile(image, '/opt/tool'))).equals(tool));
       assert.ok((await readdir(join(dir, 'cache', 'layers'))).includes(`${top.slice(7)}.tar`));
-      assert.equal((await readdir(join(dir, 'cache', 'layers'))).includes(`${top.slice(7)}.upto16m.tar`), false, 'the whole layer replaced its copy');
+      assert.equal((await readdir(join(dir, 'cache', 'layers'))).includes(`${top.slice(7)}.upto16m-text.tar`), false, 'the whole layer replaced its copy');
     } finally {
       docker('rmi', ref);
     }

@@ -25,7 +25,7 @@ export const catCommand: Command<typeof options> = {
     // A directory has no bytes to fetch (and one no layer lists has no layer: -1).
     if (file.entry.type === 'dir') throw new CompareError('badArgument', `${file.path}: is a directory`);
     const diffId = image.layers[file.layer].diffId;
-    if (!cache.layers.holds(diffId, file.entry.size)) {
+    if (!cache.layers.holds(diffId, file.entry)) {
       [image] = await loadImages(args.slice(0, 1), { ...load, needLayerBytes: [diffId] });
       file = findFile(image, args[1], layer, { tree: layer === undefined ? await FileTree.mergeAsync(image.indexes, signal) : undefined });
     }

@@ -60,6 +60,11 @@ export class ContentScanner {
     if (path !== undefined) this.secrets = SecretScanner.forPath(path);
   }
 
+  /** A NUL byte was seen: the file is binary, whatever follows. */
+  get binary(): boolean {
+    return !this.text;
+  }
+
   update(chunk: Buffer): void {
     if (this.text && chunk.indexOf(0) !== -1) {
       this.text = false;

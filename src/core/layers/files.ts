@@ -55,8 +55,8 @@ export async function readImageFile(cache: Cache, image: ImageModel, file: Image
   if (e.type !== 'file' && e.type !== 'hardlink') throw new CompareError('badArgument', `${file.path}: is a ${e.type}, not a regular file`);
   if (e.offset === undefined) throw new CompareError('notFound', `${file.path}: its content is in a lower layer this index does not locate`);
   const diffId = image.layers[file.layer].diffId;
-  if (!cache.layers.holds(diffId, e.size)) {
-    throw new CompareError('notFound', `The bytes of ${file.path} in layer ${file.layer} are not in the cache (evicted, larger than the store's limit, or a file of more than ${SMALL_FILE_BYTES / 2 ** 20} MiB of an image read through the engine's export)`);
+  if (!cache.layers.holds(diffId, e)) {
+    throw new CompareError('notFound', `The bytes of ${file.path} in layer ${file.layer} are not in the cache (evicted, larger than the store's limit, or, of an image read through the engine's export, a binary or a file of more than ${SMALL_FILE_BYTES / 2 ** 20} MiB)`);
   }
   return cache.layers.readRange(diffId, e.offset, e.size);
 }

@@ -65,6 +65,8 @@ export class LayerIndexer extends Writable {
   /** Where the current file's bytes go when the store keeps it, and at which offset of the tar the next ones are. */
   private keep: SmallFilesWriter | undefined;
   private at = 0;
+  /** No bytes of the current file seen yet: whether the store keeps it is asked again at the first ones. */
+  private firstBytes = false;
   /** The store is behind: the next chunk waits for it. */
   private behind: Promise<void> | undefined;
 
@@ -138,6 +140,14 @@ export class LayerIndexer extends Writable {
   private onData(chunk: Buffer): void {
     this.scanner?.update(chunk);
     if (!this.keep) return;
+    if (this.firstBytes) {
+      this.firstBytes = false;
+      // Binary from its first bytes on (the scanner has just looked for a NUL): most binaries are not kept.
+      if (this.scanner!.binary && !this.keep.keeps({ path: this.file!.path, size: this.file!.size, text: false })) {
+        this.keep = undefined;
+        return;
+      }
+    }
     const w = this.keep.writeAt(this.at, chunk);
     this.at += chunk.length;
     if (w instanceof Promise) this.behind = w;
@@ -150,6 +160,7 @@ export class LayerIndexer extends Writable {
     this.file = undefined;
     this.scanner = undefined;
     this.keep = undefined;
+    this.firstBytes = false;
   }
 
   /** One entry's header: false asks the parser to stop for a turn of the event loop. */
@@ -207,9 +218,10 @@ export class LayerIndexer extends Writable {
     entry.offset = offset + 512;
     this.file = entry;
     this.scanner = new ContentScanner(path, size);
-    if (this.smallFiles?.keeps(size)) {
+    if (this.smallFiles?.keeps(entry)) {
       this.keep = this.smallFiles;
       this.at = entry.offset;
+      this.firstBytes = true;
     }
     return go;
   }

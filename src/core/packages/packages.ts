@@ -2,6 +2,7 @@ import { posix } from 'node:path';
 import { CompareError, messageOf, throwIfAborted } from '../util/errors';
 import type { ImageFile } from '../layers/files';
 import { MergedLookup } from '../layers/mergedDiff';
+import { RPM_DB_PATHS } from '../layers/cache';
 import type { FileEntry, ImageModel } from '../image/model';
 import {
   normalizePythonName,
@@ -75,7 +76,8 @@ export interface ReadPackagesOptions {
 const DPKG_STATUS = '/var/lib/dpkg/status';
 const DPKG_STATUS_D = '/var/lib/dpkg/status.d';
 const APK_DBS = new Set(['/lib/apk/db/installed', '/usr/lib/apk/db/installed']);
-const RPM_DBS = new Set(['/var/lib/rpm/rpmdb.sqlite', '/usr/lib/sysimage/rpm/rpmdb.sqlite']);
+/** The byte store keeps these binaries for this reader (layers/cache.ts). */
+const RPM_DBS = RPM_DB_PATHS;
 const OTHER_RPM_DBS = ['/var/lib/rpm/Packages', '/usr/lib/sysimage/rpm/Packages', '/usr/lib/sysimage/rpm/Packages.db', '/var/lib/rpm/Packages.db'];
 
 /** The site folder a python metadata file belongs to, or undefined when `path` is not one. */

@@ -16,7 +16,7 @@ import { resolveUser, type ResolvedUser } from '../findings/users';
 import { wantsFileTexts, type FileText } from '../findings/portCause';
 import { findLeftovers, type LayerFind, type Leftover } from '../findings/leftovers';
 import { MergedLookup, type LayerView } from '../layers/mergedDiff';
-import type { ImageModel } from '../image/model';
+import type { FileEntry, ImageModel } from '../image/model';
 import { diffPackages, ECOSYSTEMS, packageFiles, readPackages, type Ecosystem, type PackageSet } from '../packages/packages';
 import { toReportSteps, type DiffReport, type ReportPackages } from './report';
 import type { RunReport, Side } from '../run/runModel';
@@ -64,13 +64,15 @@ export interface Analysis {
  */
 export async function readImagePackages(image: ImageModel, kinds: readonly Ecosystem[], opts: ReadBytesOptions): Promise<PackageSet> {
   if (!kinds.length) return { ecosystems: [], problems: [] };
-  // The largest package file of each layer: if the store holds that one, it holds them all (one look per layer).
-  const largest = new Map<string, number>();
+  // The package files of each layer, to ask the store once per layer.
+  const byLayer = new Map<string, FileEntry[]>();
   for (const f of packageFiles(image, kinds)) {
     const diffId = image.layers[f.file.layer].diffId;
-    largest.set(diffId, Math.max(largest.get(diffId) ?? 0, f.file.entry.size));
+    const files = byLayer.get(diffId);
+    if (files) files.push(f.file.entry);
+    else byLayer.set(diffId, [f.file.entry]);
   }
-  const missing = [...largest].filter(([diffId, size]) => !opts.cache.layers.holds(diffId, size)).map(([diffId]) => diffId);
+  const missing = [...byLayer].filter(([diffId, files]) => !opts.cache.layers.holdsAll(diffId, files)).map(([diffId]) => diffId);
   // A store that keeps no bytes (--cache-size 0) would drop them again: no point exporting for them.
   if (missing.length && opts.fetchLayers && opts.cache.layers.maxBytes > 0) await opts.fetchLayers(missing);
   throwIfAborted(opts.signal);
@@ -217,7 +219,7 @@ async function readSmallText(image: ImageModel, lookup: MergedLookup, path: stri
   const hit = lookup.get(path);
   if (!hit || hit.entry.type !== 'file' || hit.entry.size > maxBytes || hit.entry.text === false) return undefined;
   const diffId = image.layers[hit.layer].diffId;
-  if (!opts.cache.layers.holds(diffId, hit.entry.size) && opts.fetchLayers && opts.cache.layers.maxBytes > 0) await opts.fetchLayers([diffId]);
+  if (!opts.cache.layers.holds(diffId, hit.entry) && opts.fetchLayers && opts.cache.layers.maxBytes > 0) await opts.fetchLayers([diffId]);
   try {
     return (await readFileBytes(opts.cache, image, { path, entry: hit.entry, layer: hit.layer })).toString('utf8');
   } catch {

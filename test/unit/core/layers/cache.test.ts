@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FileEntry } from '../../../../src/core/image/model';
@@ -194,25 +194,45 @@ describe('Cache', () => {
       const w = cache.layers.createWriter({ smallFilesOnly: true });
       const { smallFiles } = w;
       assert.ok(smallFiles);
-      assert.equal(smallFiles.keeps(SMALL_FILE_BYTES), true);
-      assert.equal(smallFiles.keeps(SMALL_FILE_BYTES + 1), false);
+      assert.equal(smallFiles.keeps({ path: '/etc/os-release', size: SMALL_FILE_BYTES }), true);
+      assert.equal(smallFiles.keeps({ path: '/etc/os-release', size: SMALL_FILE_BYTES + 1 }), false);
+      assert.equal(smallFiles.keeps({ path: '/usr/lib/libc.so.6', size: 10, text: false }), false, 'a binary');
+      assert.equal(smallFiles.keeps({ path: '/var/lib/rpm/rpmdb.sqlite', size: 10, text: false }), true, "rpm's database, binary but read");
       const pieces: Array<[number, Buffer]> = [
         [512, Buffer.from('first file')],
         [1536, Buffer.from('second, ')],
         [1544, Buffer.from('in two chunks')],
+        [40_000, Buffer.from('after a binary left out')], // a hole, not 38 kB of zeros
         [5 * 2 ** 20, Buffer.alloc(2 ** 20 + 3, 7)], // far away, and a whole write's worth
         [7 * 2 ** 20, Buffer.from('last')],
       ];
       for (const [at, b] of pieces) await smallFiles.writeAt(at, b);
       await w.commit(id('c'));
-      assert.deepEqual(await readdir(cache.layers.dir), [`${'c'.repeat(64)}.upto16m.tar`]);
+      assert.deepEqual(await readdir(cache.layers.dir), [`${'c'.repeat(64)}.upto16m-text.tar`]);
       assert.equal(cache.layers.has(id('c')), false, 'not the whole layer');
-      assert.equal(cache.layers.holds(id('c'), 10), true);
-      assert.equal(cache.layers.holds(id('c'), SMALL_FILE_BYTES + 1), false, 'a large file is not in it');
+      assert.equal(cache.layers.holds(id('c'), { path: '/a', size: 10, text: true }), true);
+      assert.equal(cache.layers.holds(id('c'), { path: '/a', size: SMALL_FILE_BYTES + 1, text: true }), false, 'a large file is not in it');
+      assert.equal(cache.layers.holds(id('c'), { path: '/a', size: 10, text: false }), false, 'nor a binary');
       assert.equal((await read(cache, id('c'), 512, 10)).toString(), 'first file');
       assert.equal((await read(cache, id('c'), 1536, 21)).toString(), 'second, in two chunks');
-      assert.ok((await read(cache, id('c'), 5 * 2 ** 20, 2 ** 20 + 3)).equals(pieces[3][1]));
+      assert.equal((await read(cache, id('c'), 40_000, 23)).toString(), 'after a binary left out');
+      assert.ok((await read(cache, id('c'), 5 * 2 ** 20, 2 ** 20 + 3)).equals(pieces[4][1]));
       assert.equal((await read(cache, id('c'), 7 * 2 ** 20, 4)).toString(), 'last');
+    });
+
+    it('leaves a hole where files were left out, rather than writing zeros', async () => {
+      const cache = await Cache.open(dir);
+      const w = cache.layers.createWriter({ smallFilesOnly: true });
+      await w.smallFiles!.writeAt(512, Buffer.from('a text'));
+      await w.smallFiles!.writeAt(2048, Buffer.from('a text after a tar header'));
+      // 600 kB of binaries between two kept texts: within one gathering write's reach, but not written.
+      await w.smallFiles!.writeAt(600_000, Buffer.from('a text after the binaries'));
+      await w.commit(id('b'));
+      const { blocks, size } = await stat(cache.layers.smallFile(id('b')));
+      assert.equal(size, 600_025);
+      assert.ok(blocks * 512 <= 64 * 1024, `${blocks * 512} bytes on disk`);
+      assert.equal((await read(cache, id('b'), 2048, 25)).toString(), 'a text after a tar header');
+      assert.equal((await read(cache, id('b'), 600_000, 25)).toString(), 'a text after the binaries');
     });
 
     it('gives way to the whole layer, is forgotten with it, and leaves nothing when aborted or over the bound', async () => {
@@ -224,14 +244,14 @@ describe('Cache', () => {
       await whole.write(Buffer.from('whole'));
       await whole.commit(id('d'));
       assert.deepEqual(await readdir(cache.layers.dir), [`${'d'.repeat(64)}.tar`]);
-      assert.equal(cache.layers.holds(id('d'), SMALL_FILE_BYTES + 1), true, 'the whole layer holds every file');
+      assert.equal(cache.layers.holds(id('d'), { path: '/a', size: SMALL_FILE_BYTES + 1, text: false }), true, 'the whole layer holds every file');
       // A small-files copy made while the whole layer is there is not kept.
       const late = cache.layers.createWriter({ smallFilesOnly: true });
       await late.smallFiles!.writeAt(0, Buffer.from('y'));
       await late.commit(id('d'));
       assert.deepEqual(await readdir(cache.layers.dir), [`${'d'.repeat(64)}.tar`]);
       await cache.layers.drop(id('d'));
-      assert.equal(cache.layers.holds(id('d'), 0), false);
+      assert.equal(cache.layers.holds(id('d'), { path: '/a', size: 0 }), false);
       const aborted = cache.layers.createWriter({ smallFilesOnly: true });
       await aborted.smallFiles!.writeAt(0, Buffer.alloc(100));
       await aborted.abort();
@@ -250,17 +270,21 @@ describe('Cache', () => {
       await w.commit(id('f'));
       const empty = cache.layers.createWriter({ smallFilesOnly: true });
       await empty.commit(id('a'));
-      assert.equal(cache.layers.holds(id('f'), 5), false);
-      assert.equal(cache.layers.holds(id('a'), 0), false);
+      assert.equal(cache.layers.holds(id('f'), { path: '/a', size: 5 }), false);
+      assert.equal(cache.layers.holds(id('a'), { path: '/a', size: 0 }), false);
     });
 
-    it('is what a layer read with such a writer leaves: its small files readable, its large ones not', async () => {
+    it('is what a layer read with such a writer leaves: its small text files and rpm database readable, its large files and binaries not', async () => {
       const cache = await Cache.open(dir);
       const big = Buffer.alloc(SMALL_FILE_BYTES + 1, 0x61);
+      const elf = Buffer.concat([Buffer.from('\x7fELF\x02\x01\x01\0'), Buffer.alloc(3 * 2 ** 20, 0x90)]);
+      const rpmdb = Buffer.concat([Buffer.from('SQLite format 3\0'), Buffer.alloc(200_000, 1)]);
       const tar = await makeTar([
         { name: 'etc/', type: 'directory' },
         { name: 'etc/passwd', content: 'root:x:0:0:root:/root:/bin/sh\n' },
         { name: 'opt/model.bin', content: big },
+        { name: 'usr/bin/tool', content: elf },
+        { name: 'var/lib/rpm/rpmdb.sqlite', content: rpmdb },
         { name: 'opt/VERSION', content: '1.0.0\n' },
       ]);
       const writer = cache.layers.createWriter({ smallFilesOnly: true });
@@ -270,9 +294,14 @@ describe('Cache', () => {
       const file = (path: string) => ({ path, entry: layer.entries.find((e) => e.path === path)!, layer: 0 });
       assert.equal((await readFileBytes(cache, image, file('/etc/passwd'))).toString(), 'root:x:0:0:root:/root:/bin/sh\n');
       assert.equal((await readFileBytes(cache, image, file('/opt/VERSION'))).toString(), '1.0.0\n');
-      assert.equal(cache.layers.holds(layer.diffId, big.length), false);
+      assert.ok((await readFileBytes(cache, image, file('/var/lib/rpm/rpmdb.sqlite'))).equals(rpmdb));
+      assert.equal(cache.layers.holds(layer.diffId, file('/opt/model.bin').entry), false);
+      assert.equal(cache.layers.holds(layer.diffId, file('/usr/bin/tool').entry), false);
+      assert.equal(cache.layers.holdsAll(layer.diffId, [file('/etc/passwd').entry, file('/var/lib/rpm/rpmdb.sqlite').entry]), true);
+      assert.equal(cache.layers.holdsAll(layer.diffId, [file('/etc/passwd').entry, file('/usr/bin/tool').entry]), false);
       await assert.rejects(readFileBytes(cache, image, file('/opt/model.bin')), /bytes of \/opt\/model\.bin in layer 0 are not in the cache .*more than 16 MiB/);
-      // What it keeps on disk: the small files, not the large one's 16 MiB (a sparse file).
+      await assert.rejects(readFileBytes(cache, image, file('/usr/bin/tool')), /bytes of \/usr\/bin\/tool in layer 0 are not in the cache .*a binary/);
+      // What it keeps on disk: the text files and the database, not the large file's 16 MiB nor the binary's 3 (a sparse file).
       const { blocks } = await import('node:fs/promises').then((fs) => fs.stat(cache.layers.smallFile(layer.diffId)));
       assert.ok(blocks * 512 < 2 ** 20, `${blocks * 512} bytes on disk`);
     });
