@@ -4,7 +4,7 @@ import type { NetConnectOpts } from 'node:net';
 import type { Readable } from 'node:stream';
 import type Dockerode from 'dockerode';
 import type { Daemon, DaemonImage, StorageAccess, StorageRequest } from '../core/image/daemon';
-import { lazy } from '../core/util/builtins';
+import { lazy } from '../core/util/lazy';
 import { CompareError, messageOf, throwIfAborted } from '../core/util/errors';
 import type { Endpoint } from './endpoint';
 import { fastPathMode, openLayerStore, type FastPathMode } from './layerStore';

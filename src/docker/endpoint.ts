@@ -4,7 +4,7 @@ import type { Agent } from 'node:https';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type Dockerode from 'dockerode';
-import { lazy } from '../core/util/builtins';
+import { lazy } from '../core/util/lazy';
 import { CompareError, messageOf } from '../core/util/errors';
 
 /**

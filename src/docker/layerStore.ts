@@ -20,12 +20,13 @@ import { constants, createReadStream } from 'node:fs';
 import { access, readFile } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { Readable } from 'node:stream';
-import * as tar from 'tar-stream';
+import type * as tar from 'tar-stream';
 import type Dockerode from 'dockerode';
 import type { EngineStorage, StorageAccess, StorageRequest, StoredLayer } from '../core/image/daemon';
 import { digestHex } from '../core/layers/cache';
 import { directoryFiles, tarFiles } from '../core/layers/layerFiles';
 import { PURPOSE_LABEL } from '../core/run/runModel';
+import { lazy } from '../core/util/lazy';
 import { CompareError, messageOf, throwIfAborted } from '../core/util/errors';
 import type { DaemonClient } from './daemonClient';
 import { activeRuns, CALL_TIMEOUT_MS, OWNER, removeContainer } from './run/lifecycle';
@@ -224,7 +225,7 @@ class ContainerStore implements EngineStorage {
   /** The files of a small directory (or one file) of the data root, in memory. */
   private async small(path: string): Promise<Map<string, Buffer>> {
     const stream = await this.archive(path);
-    const extract = tar.extract();
+    const extract = lazy.tarStream().extract();
     const out = new Map<string, Buffer>();
     stream.on('error', (e) => extract.destroy(e));
     stream.pipe(extract as unknown as NodeJS.WritableStream);

@@ -3,7 +3,6 @@
  * pair of layers that is not identical and the merged filesystems
  * (fileDiff.ts), and the configs (configDiff.ts).
  */
-import picomatch from 'picomatch';
 import { baseLayerCount } from '../image/history';
 import type { FileEntry, ImageModel } from '../image/model';
 import { FileTree } from '../layers/fileTree';
@@ -12,6 +11,7 @@ import { alignLayers, type LayerPair } from './align';
 import { diffConfig, type ConfigChange } from './configDiff';
 import { diffEntries, diffEntrySteps, layerMapSteps, mergedMap, reasonsFor, side, type FileChange, type FileSide, type SideMap } from './fileDiff';
 import { runAsync, runSync, STEP, type Steps } from '../util/turns';
+import { lazy } from '../util/lazy';
 
 export interface Comparison {
   a: ImageModel;
@@ -112,7 +112,7 @@ function* effectiveEntries(entries: readonly FileEntry[], lookup: MergedLookup, 
 /** Whether a path is left out by the `--ignore` globs (a glob without a leading / is rooted). */
 export function ignoreMatcher(globs: readonly string[]): (path: string) => boolean {
   const ignore = globs.map(normaliseGlob);
-  return ignore.length ? picomatch(ignore, { dot: true }) : () => false;
+  return ignore.length ? lazy.picomatch()(ignore, { dot: true }) : () => false;
 }
 
 function normaliseGlob(g: string): string {

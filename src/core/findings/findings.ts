@@ -6,7 +6,6 @@
  * the causes they point at (linker.ts); all are ranked together (scores.ts,
  * rank.ts).
  */
-import picomatch from 'picomatch';
 import type { FindingFilter } from '../util/codes';
 import { FindingContext, type FindingInput } from './context';
 import type { Finding } from './finding';
@@ -14,6 +13,7 @@ import { linkSymptoms } from './linker';
 import { sortFindings } from './rank';
 import { RULES } from './rules';
 import { runAsync, runSync, type Steps } from '../util/turns';
+import { lazy } from '../util/lazy';
 
 /** The findings of a comparison, ranked: the static ones, plus those of a run when given; the silenced ones left out. */
 export function rankFindings(input: FindingInput): Finding[] {
@@ -44,7 +44,7 @@ function* rankSteps(input: FindingInput): Steps<Finding[]> {
  * happens after linking, so a symptom still names a cause that is silenced.
  */
 export function silencer(filters: readonly FindingFilter[]): (f: Finding) => boolean {
-  const rules = filters.map((x) => ({ code: x.code, match: x.path ? picomatch(x.path.startsWith('/') || x.path.startsWith('**') ? x.path : `/${x.path}`, { dot: true }) : undefined }));
+  const rules = filters.map((x) => ({ code: x.code, match: x.path ? lazy.picomatch()(x.path.startsWith('/') || x.path.startsWith('**') ? x.path : `/${x.path}`, { dot: true }) : undefined }));
   return (f) =>
     rules.some((r) => {
       if (r.code !== f.code) return false;

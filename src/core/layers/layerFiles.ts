@@ -3,8 +3,9 @@ import { closeSync, constants, createReadStream, open, openSync, readSync, write
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
-import * as tar from 'tar-stream';
+import type * as tar from 'tar-stream';
 import type { LayerFiles } from '../image/daemon';
+import { lazy } from '../util/lazy';
 import { CompareError, messageOf } from '../util/errors';
 import { safeRelativeName } from './paths';
 import { inertName } from '../util/inert';
@@ -95,7 +96,7 @@ interface Spilled {
  */
 export function tarFiles(stream: Readable, opts: { where: string; prefix: string; spillDir: string }): LayerFiles {
   const { where, prefix } = opts;
-  const extract = tar.extract();
+  const extract = lazy.tarStream().extract();
   // Read ahead of the tar: the engine keeps producing while files are indexed, instead of both taking turns through a socket buffer.
   const ahead = new PassThrough({ highWaterMark: READ_AHEAD });
   stream.on('error', (e) => extract.destroy(e));

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Duplex, Transform, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { lazy } from '../util/builtins';
+import { lazy } from '../util/lazy';
 import { CompareError, messageOf } from '../util/errors';
 import { LayerIndexer } from './layerIndexer';
 import { ZstdDecoder } from './zstd';

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import type { LayerFiles } from '../image/daemon';
-import { lazy } from '../util/builtins';
+import { lazy } from '../util/lazy';
 import { CompareError, messageOf, throwIfAborted } from '../util/errors';
 import { inertName } from '../util/inert';
 

@@ -1,4 +1,4 @@
-import { lazy } from '../util/builtins';
+import { lazy } from '../util/lazy';
 import { CompareError, messageOf } from '../util/errors';
 
 /** What a helper answers: a user name and password, or (user `<token>`) an identity token. */

@@ -3,7 +3,7 @@ import type * as http from 'node:http';
 import { BlockList, isIP } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { lazy } from '../util/builtins';
+import { lazy } from '../util/lazy';
 import { CompareError, messageOf } from '../util/errors';
 import { DEFAULT_MIN_RATE, TransferTooSlow, watchRate, type MinRate } from './rate';
 

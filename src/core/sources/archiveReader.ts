@@ -3,10 +3,11 @@ import { readFile, realpath, stat } from 'node:fs/promises';
 import { join, posix, relative, sep } from 'node:path';
 import { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import * as tar from 'tar-stream';
+import type * as tar from 'tar-stream';
 import type { Cache, LayerWriter } from '../layers/cache';
 import type { EntryBudget } from '../layers/limits';
 import { ChunkPool } from '../util/chunkPool';
+import { lazy } from '../util/lazy';
 import { CompareError, messageOf, throwIfAborted } from '../util/errors';
 import { ABSURD_ENTRY_SIZE } from '../layers/layerIndexer';
 import { decoderStream, processLayer, sniff, type ArchiveContents, type ProcessedLayer } from '../layers/layerProcessor';
@@ -85,7 +86,7 @@ export async function readArchiveStream(input: Readable, opts: ReadOptions): Pro
   const unreadable = new Map<string, string>();
   // Files too large to be metadata: if the layout asks for one (manifest.json, a config), that is the error.
   const oversized = new Map<string, number>();
-  const extract = tar.extract();
+  const extract = lazy.tarStream().extract();
   let bytes = 0;
   let entries = 0;
   let smallBytes = 0;

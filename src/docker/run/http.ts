@@ -1,4 +1,4 @@
-import { lazy } from '../../core/util/builtins';
+import { lazy } from '../../core/util/lazy';
 import { CompareError, messageOf } from '../../core/util/errors';
 import type { HttpResult } from '../../core/run/runModel';
 import { describeState } from '../../core/run/runCompare';
