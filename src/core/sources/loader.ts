@@ -157,7 +157,11 @@ export async function loadImages(refs: readonly string[], options: LoadOptions):
       // Export by id: a tag may move between inspect and export; the id cannot.
       const ids = [...new Set(toExport.map((k) => inspected[k].id))];
       const exported = ids.map((id) => inspected.find((x) => x.id === id)!);
-      // How much will come, before the engine sends the first byte (it prepares the whole export first).
+      // Asked for first: the engine prepares the whole export before its first byte, and every
+      // moment before the request reaches it is added to the compare (`docker save` asks at once).
+      const answer = daemon.export(ids, opts.signal);
+      answer.catch(() => undefined); // awaited below, after the histories; a failure meanwhile is not unhandled
+      // How much will come, while the engine prepares it.
       const histories = daemon.history ? await Promise.all(exported.map((x) => daemon.history!(x.id, opts.signal).catch(() => undefined))) : [];
       const expected = expectedExport(exported.map((x, i) => ({ diffIds: x.diffIds, ...(histories[i] ? { history: histories[i] } : {}), ...(x.size !== undefined ? { size: x.size } : {}) })));
       const message = `Exporting ${toExport.map((k) => refs[daemonIdx[k]]).join(' and ')} from ${daemon.endpoint}`;
@@ -165,7 +169,7 @@ export async function loadImages(refs: readonly string[], options: LoadOptions):
       let bytesRead = 0;
       const tell = () => opts.onProgress?.({ message, bytes: bytesRead, layers: { ...layers }, ...(expected.bytes ? { totalBytes: expected.bytes, approximate: true } : {}) });
       tell();
-      const stream = await daemon.export(ids, opts.signal);
+      const stream = await answer;
       const where = `the export from ${daemon.endpoint}`;
       const contents = await readArchiveStream(stream, {
         where,
