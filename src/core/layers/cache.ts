@@ -230,7 +230,7 @@ export class LayerStore {
 
   /** Whether a file of the layer (its index entry: path, size, whether text) can be read from the store. */
   holds(diffId: string, file: { path: string; size: number; text?: boolean }): boolean {
-    return this.has(diffId) || (smallCopyKeeps(file) && existsSync(this.smallFile(diffId)));
+    return this.holdsAll(diffId, [file]);
   }
 
   /** holds() for each of `files` of the layer, with one look at the disk. */

@@ -65,8 +65,6 @@ export class LayerIndexer extends Writable {
   /** Where the current file's bytes go when the store keeps it, and at which offset of the tar the next ones are. */
   private keep: SmallFilesWriter | undefined;
   private at = 0;
-  /** No bytes of the current file seen yet: whether the store keeps it is asked again at the first ones. */
-  private firstBytes = false;
   /** The store is behind: the next chunk waits for it. */
   private behind: Promise<void> | undefined;
 
@@ -140,13 +138,12 @@ export class LayerIndexer extends Writable {
   private onData(chunk: Buffer): void {
     this.scanner?.update(chunk);
     if (!this.keep) return;
-    if (this.firstBytes) {
-      this.firstBytes = false;
-      // Binary from its first bytes on (the scanner has just looked for a NUL): most binaries are not kept.
-      if (this.scanner!.binary && !this.keep.keeps({ path: this.file!.path, size: this.file!.size, text: false })) {
-        this.keep = undefined;
-        return;
-      }
+    // The file's first bytes (none written yet), binary from there on (the scanner has just looked for a NUL):
+    // the store is asked again, and most binaries are not kept.
+    const file = this.file!;
+    if (this.at === file.offset && this.scanner!.binary && !this.keep.keeps({ path: file.path, size: file.size, text: false })) {
+      this.keep = undefined;
+      return;
     }
     const w = this.keep.writeAt(this.at, chunk);
     this.at += chunk.length;
@@ -160,7 +157,6 @@ export class LayerIndexer extends Writable {
     this.file = undefined;
     this.scanner = undefined;
     this.keep = undefined;
-    this.firstBytes = false;
   }
 
   /** One entry's header: false asks the parser to stop for a turn of the event loop. */
@@ -221,7 +217,6 @@ export class LayerIndexer extends Writable {
     if (this.smallFiles?.keeps(entry)) {
       this.keep = this.smallFiles;
       this.at = entry.offset;
-      this.firstBytes = true;
     }
     return go;
   }
