@@ -4,6 +4,7 @@ import type { NetConnectOpts } from 'node:net';
 import type { Readable } from 'node:stream';
 import type Dockerode from 'dockerode';
 import type { Daemon, DaemonImage, StorageAccess, StorageRequest } from '../core/image/daemon';
+import { archiveEnd } from '../core/sources/archiveEnd';
 import { lazy } from '../core/util/lazy';
 import { CompareError, messageOf, throwIfAborted } from '../core/util/errors';
 import type { Endpoint } from './endpoint';
@@ -139,9 +140,10 @@ export class DaemonClient implements Daemon {
       // names=a&names=b, as the engine expects. With node:http, as inspect: dockerode (~100 ms and
       // ~10 MB to load) is then not needed at all by a compare.
       const path = `/images/get?${refs.map((r) => `names=${encodeURIComponent(r)}`).join('&')}`;
+      // The export is complete at its archive's end, before the engine has removed its staging folder (archiveEnd.ts).
       // A gigabyte through node:http costs the main thread more than reading it off the socket (streamGet.ts); TLS stays with https.
       const plain = plainTarget(this.target);
-      stream = plain ? await streamGet(plain, path, signal) : await get(this.target, path, signal);
+      stream = plain ? await streamGet(plain, path, signal, undefined, archiveEnd()) : await get(this.target, path, signal);
       // For the bench's probe (scripts/rss-probe.cjs): when the engine answered, and when the export ended.
       performance.mark('container-compare:export-response');
       stream.once('end', () => performance.mark('container-compare:export-end'));

@@ -44,8 +44,17 @@ export function httpError(statusCode: number, body: Buffer): HttpError {
  * `signal` rejects with an AbortError before the answer, and destroys the
  * stream with a CompareError 'cancelled' after it. `batchBytes`: the size of
  * the chunks handed on (a small JSON document needs no megabyte).
+ *
+ * `bodyEnd`, given each run of body bytes in order, may say the body is
+ * complete before its framing does: how many of the run's bytes are the
+ * body's, or -1 (archiveEnd() for the export, whose engine removes its
+ * staging folder between its last byte and its answer's end). The stream
+ * then ends at once, and the rest of the answer is not waited for: its reader
+ * reaching the end lets the connection go, as at any body's end, and until
+ * then the socket is read on unheeded and keeps no process alive. (The
+ * engine, its copy done, still removes its staging folder.)
  */
-export function streamGet(target: NetConnectOpts, path: string, signal?: AbortSignal, batchBytes = BATCH): Promise<Readable> {
+export function streamGet(target: NetConnectOpts, path: string, signal?: AbortSignal, batchBytes = BATCH, bodyEnd?: (run: Buffer) => number): Promise<Readable> {
   return new Promise<Readable>((resolve, reject) => {
     let answered = false;
     /** The whole body is in `out` (or the error body was read): nothing the socket does after that matters. */
@@ -90,12 +99,20 @@ export function streamGet(target: NetConnectOpts, path: string, signal?: AbortSi
         errorBytes += end - start;
         return;
       }
+      const complete = bodyEnd ? bodyEnd(buf.subarray(start, end)) : -1;
+      if (complete >= 0) end = start + complete;
       while (start < end) {
         const k = Math.min(end - start, batchBytes - fill);
         buf.copy(batch, fill, start, start + k);
         fill += k;
         start += k;
         if (fill === batchBytes) flush();
+      }
+      if (complete >= 0) {
+        finish();
+        // Read on unheeded (the read that brought the end returns !paused) until the reader lets the connection go.
+        paused = false;
+        socket.unref();
       }
     };
     const fail = (e: Error): void => {
@@ -108,6 +125,7 @@ export function streamGet(target: NetConnectOpts, path: string, signal?: AbortSi
       } else out.destroy(e);
     };
     const finish = (): void => {
+      if (finished) return;
       finished = true;
       if (errorBody) {
         answered = true;

@@ -10,6 +10,10 @@
  * ones merged into the next local one) apply to the entry after them; a
  * directory's claimed size is not read as data; an archive that ends inside
  * an entry or a block fails with "Unexpected end of data".
+ *
+ * `stopAtEnd` reads one rule otherwise: two blocks of zeros in a row where a
+ * header belongs end the archive, as Go's archive/tar (the engine's reader and
+ * writer) has it. push() then stops right after them, and `ended` is true.
  */
 
 export type TarType =
@@ -71,14 +75,23 @@ export class TarParser {
   private paxGlobal: Record<string, string> | null = null;
   private gnuLongPath: string | null = null;
   private gnuLongLinkPath: string | null = null;
+  /** Blocks of zeros read in a row where a header belongs. */
+  private zeroBlocks = 0;
+  /** Two blocks of zeros came in a row (with `stopAtEnd`): nothing after them is read. */
+  ended = false;
 
-  constructor(private readonly sink: TarSink) {}
+  constructor(
+    private readonly sink: TarSink,
+    private readonly stopAtEnd = false,
+  ) {}
 
   /**
    * Reads `chunk` and returns how many of its bytes were consumed: all of
-   * them, unless the sink asked to stop after a header.
+   * them, unless the sink asked to stop after a header, or the archive ended
+   * (with `stopAtEnd`: then 0 for every chunk after).
    */
   push(chunk: Buffer): number {
+    if (this.ended) return 0;
     let i = 0;
     const n = chunk.length;
     while (i < n) {
@@ -131,10 +144,15 @@ export class TarParser {
     if (this.missing !== 0 || this.padding !== 0 || this.partialFill !== 0 || this.long) throw new Error('Unexpected end of data');
   }
 
-  /** One header block; false when the sink asked to stop. */
+  /** One header block; false when the sink asked to stop, or the archive ended. */
   private header(block: Buffer, offset: number): boolean {
     const header = decodeHeader(block);
-    if (!header) return true;
+    if (!header) {
+      this.zeroBlocks = isZeros(block) ? this.zeroBlocks + 1 : 0;
+      if (this.stopAtEnd && this.zeroBlocks === 2) this.ended = true;
+      return !this.ended;
+    }
+    this.zeroBlocks = 0;
     switch (header.type) {
       case 'gnu-long-path':
       case 'gnu-long-link-path':
@@ -199,6 +217,11 @@ export class TarParser {
       this.pax = null;
     }
   }
+}
+
+function isZeros(block: Buffer): boolean {
+  for (let i = 0; i < BLOCK; i++) if (block[i] !== 0) return false;
+  return true;
 }
 
 function overflow(size: number): number {

@@ -6,7 +6,9 @@ import { createServer as createNetServer, type Server as NetServer } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
+import { archiveEnd } from '../../../src/core/sources/archiveEnd';
 import { streamGet, type HttpError } from '../../../src/docker/streamGet';
+import { makeTar } from '../../helpers/tarBuilder';
 
 /** Reads a stream to its end: its bytes, and the sizes of the chunks it gave. */
 async function drain(s: Readable): Promise<{ bytes: Buffer; sizes: number[] }> {
@@ -122,6 +124,43 @@ describe('streamGet: a large body read straight off the socket', () => {
     assert.equal((await drain(await streamGet({ path: socket }, '/x'))).bytes.toString(), 'hello world');
     // server.close() (afterEach) waits for every connection to end: it returns only if ours was closed
     // (the stream, read to its end, destroys its socket).
+  });
+
+  it('with bodyEnd, ends where the body says it is complete: the engine\'s cleanup after its export\'s last byte is not waited for', async () => {
+    const tar = await makeTar([{ name: 'abc/layer.tar', content: pattern(70_000) }, { name: 'manifest.json', content: '[]' }]);
+    const head = Buffer.from('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n');
+    const chunk = (b: Buffer) => Buffer.concat([Buffer.from(`${b.length.toString(16)}\r\n`), b, Buffer.from('\r\n')]);
+    // The whole archive, then nothing: the engine still removing its staging folder (the answer's last chunk never comes).
+    let closed!: Promise<void>;
+    await new Promise<void>((r) => {
+      server = createNetServer((c) => {
+        closed = new Promise((done) => c.once('close', () => done()));
+        c.once('data', () => c.write(Buffer.concat([head, chunk(tar.subarray(0, 33_333)), chunk(tar.subarray(33_333))])));
+        c.on('error', () => undefined);
+      }).listen(socket, () => r());
+    });
+    /** The stream's bytes, or 'waiting' if it has not ended within 500 ms (then it is destroyed: afterEach's close waits for its connection). */
+    const within = async (s: Readable) => {
+      const timer = new Promise<'waiting'>((r) => setTimeout(() => r('waiting'), 500));
+      const result = await Promise.race([drain(s).then((d) => d.bytes), timer]);
+      if (result === 'waiting') s.destroy();
+      return result;
+    };
+    const bytes = await within(await streamGet({ path: socket }, '/images/get?names=a', undefined, undefined, archiveEnd()));
+    assert.notEqual(bytes, 'waiting', 'the stream ends at the archive\'s end');
+    assert.equal(digest(bytes as Buffer), digest(tar));
+    // And the connection is let go, as at an answer's end.
+    await closed;
+    // Without it, the same answer is a body cut short: it never ends.
+    assert.equal(await within(await streamGet({ path: socket }, '/x')), 'waiting');
+  });
+
+  it('with bodyEnd, still fails a body cut short before the end it waits for', async () => {
+    const tar = await makeTar([{ name: 'abc/layer.tar', content: pattern(70_000) }]);
+    const cut = tar.subarray(0, tar.length - 600);
+    await serveRaw(Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n${cut.length.toString(16)}\r\n`), cut]));
+    const s = await streamGet({ path: socket }, '/x', undefined, undefined, archiveEnd());
+    await assert.rejects(drain(s), /premature close/);
   });
 
   it('fails a chunked body cut short (the engine died), never a short export', async () => {
