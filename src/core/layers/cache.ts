@@ -124,8 +124,9 @@ export class Cache {
     return index && index.diffId === diffId ? index : undefined;
   }
 
-  async writeIndex(index: CachedIndex): Promise<void> {
-    await writeAtomic(this.indexFile(index.diffId), encodeIndex(index));
+  /** `body`: the index already encoded but for its diffID (encodeIndexBody), when it was made ahead. */
+  async writeIndex(index: CachedIndex, body?: Buffer): Promise<void> {
+    await writeAtomic(this.indexFile(index.diffId), encodeIndex(index, body));
   }
 
   async readConfig(id: string): Promise<Buffer | undefined> {

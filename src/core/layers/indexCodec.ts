@@ -42,7 +42,20 @@ export interface EncodedIndex {
   entries: FileEntry[];
 }
 
-export function encodeIndex(index: EncodedIndex): Buffer {
+export function encodeIndex(index: EncodedIndex, body = encodeIndexBody(index)): Buffer {
+  const diffId = Buffer.from(index.diffId, 'latin1');
+  const trailer = Buffer.allocUnsafe(2 + diffId.length);
+  trailer.writeUInt16LE(diffId.length, 0);
+  trailer.set(diffId, 2);
+  return Buffer.concat([body, trailer]);
+}
+
+/**
+ * An index but its diffID: all that takes time to encode, and all there is
+ * to encode before the diffID is known (the engine's export names a layer in
+ * the config that comes after it). encodeIndex() adds the diffID.
+ */
+export function encodeIndexBody(index: Omit<EncodedIndex, 'diffId'>): Buffer {
   const { entries } = index;
   const n = entries.length;
   const types = new Uint8Array(n);
@@ -92,10 +105,9 @@ export function encodeIndex(index: EncodedIndex): Buffer {
   // String ends are counted in UTF-16 units: the decoder cuts the decoded table, not the bytes.
   const table = Buffer.from(parts.join(''), 'utf8');
   const cuts = Uint32Array.from(ends);
-  const diffId = Buffer.from(index.diffId, 'latin1');
   const head = 32;
   const columns = align8(head + 2 * n);
-  const total = columns + 16 * n + 12 * n + 4 * cuts.length + table.length + 2 + diffId.length;
+  const total = columns + 16 * n + 12 * n + 4 * cuts.length + table.length;
   const out = Buffer.alloc(total);
   out.writeUInt32LE(MAGIC, 0);
   out[4] = 1;
@@ -112,9 +124,6 @@ export function encodeIndex(index: EncodedIndex): Buffer {
     at += col.byteLength;
   }
   out.set(table, at);
-  at += table.length;
-  out.writeUInt16LE(diffId.length, at);
-  out.set(diffId, at + 2);
   return out;
 }
 
