@@ -49,8 +49,8 @@ export interface TarSink {
    * after this header (the caller resumes with the rest of its chunk).
    */
   entry(header: TarHeader, offset: number): boolean | void;
-  /** The next bytes of the current entry's data. */
-  data(chunk: Buffer): void;
+  /** The next bytes of the current entry's data (none: the data is skipped, no slice made). */
+  data?(chunk: Buffer): void;
   /** The current entry's data is complete (also called for entries without data). */
   end(): void;
 }
@@ -86,26 +86,28 @@ export class TarParser {
   ) {}
 
   /**
-   * Reads `chunk` and returns how many of its bytes were consumed: all of
-   * them, unless the sink asked to stop after a header, or the archive ended
-   * (with `stopAtEnd`: then 0 for every chunk after).
+   * Reads `chunk` (from `start` to `end`) and returns how many of those
+   * bytes were consumed: all of them, unless the sink asked to stop after a
+   * header, or the archive ended (with `stopAtEnd`: then 0 for every chunk
+   * after).
    */
-  push(chunk: Buffer): number {
+  push(chunk: Buffer, start = 0, end = chunk.length): number {
     if (this.ended) return 0;
-    let i = 0;
-    const n = chunk.length;
+    let i = start;
+    const n = end;
     while (i < n) {
       if (this.missing > 0) {
         const k = Math.min(this.missing, n - i);
-        const part = chunk.subarray(i, i + k);
-        i += k;
         this.missing -= k;
         if (this.long) {
+          const part = chunk.subarray(i, i + k);
           // A record that goes on in the next chunk is kept as a copy: a chunk's memory may be reused once read (ChunkPool).
           this.long.parts.push(this.missing > 0 ? Buffer.from(part) : part);
+          i += k;
           if (this.missing === 0) this.finishLong();
         } else {
-          this.sink.data(part);
+          this.sink.data?.(chunk.subarray(i, i + k));
+          i += k;
           if (this.missing === 0) this.endEntry();
         }
         continue;
@@ -129,14 +131,14 @@ export class TarParser {
         this.partialFill = 0;
         block = this.partial;
       }
-      const headerOffset = this.offset + i - BLOCK;
+      const headerOffset = this.offset + (i - start) - BLOCK;
       if (!this.header(block, headerOffset)) {
-        this.offset += i;
-        return i;
+        this.offset += i - start;
+        return i - start;
       }
     }
-    this.offset += n;
-    return n;
+    this.offset += n - start;
+    return n - start;
   }
 
   /** The tar ended: throws if it ended inside an entry or a block. */

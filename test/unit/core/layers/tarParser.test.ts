@@ -39,7 +39,8 @@ async function withTarStream(bytes: Buffer, chunk: number): Promise<Seen> {
   return seen;
 }
 
-function withParser(bytes: Buffer, chunk: number): Seen {
+/** TarParser on the same bytes, given as chunks of `chunk` bytes, or (`ranges`) as ranges of the whole buffer. */
+function withParser(bytes: Buffer, chunk: number, ranges = false): Seen {
   const seen: Seen = { entries: [] };
   let current: { h: TarHeader; offset: number; parts: Buffer[] } | undefined;
   const parser = new TarParser({
@@ -49,8 +50,9 @@ function withParser(bytes: Buffer, chunk: number): Seen {
   });
   try {
     for (let i = 0; i < bytes.length; i += chunk) {
-      let rest = bytes.subarray(i, i + chunk);
-      while (rest.length) rest = rest.subarray(parser.push(rest));
+      const stop = Math.min(i + chunk, bytes.length);
+      if (ranges) for (let at = i; at < stop; ) at += parser.push(bytes, at, stop);
+      else for (let rest = bytes.subarray(i, stop); rest.length; ) rest = rest.subarray(parser.push(rest));
     }
     parser.finish();
   } catch (e) {
@@ -111,9 +113,11 @@ describe('tar parser: reads what tar-stream reads', () => {
       const bytes = await make();
       for (const chunk of [1, 7, 512, 513, 4096, bytes.length || 1]) {
         const ref = await withTarStream(bytes, chunk);
-        const got = withParser(bytes, chunk);
-        assert.deepEqual(got.entries, ref.entries, `chunks of ${chunk}`);
-        assert.equal(got.error ?? null, ref.error ?? null, `chunks of ${chunk}`);
+        for (const ranges of [false, true]) {
+          const got = withParser(bytes, chunk, ranges);
+          assert.deepEqual(got.entries, ref.entries, `chunks of ${chunk}${ranges ? ', as ranges' : ''}`);
+          assert.equal(got.error ?? null, ref.error ?? null, `chunks of ${chunk}${ranges ? ', as ranges' : ''}`);
+        }
       }
     });
   }

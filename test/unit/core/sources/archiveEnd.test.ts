@@ -45,6 +45,15 @@ describe('archiveEnd: where an archive going past ends', () => {
     assert.equal(watch(Buffer.from('more')), 0);
   });
 
+  it('reads ranges of a buffer as chunks: counts from the range\'s start', () => {
+    const lead = Buffer.from('\r\n8000\r\n');
+    const framed = Buffer.concat([lead, archive, Buffer.from('\r\n0\r\n\r\n')]);
+    const watch = archiveEnd();
+    const half = lead.length + 5000;
+    assert.equal(watch(framed, lead.length, half), -1);
+    assert.equal(watch(framed, half, framed.length), archive.length - 5000);
+  });
+
   it('has not ended while the archive is cut short, even after one block of zeros or inside zeros of data', () => {
     // The last entry's data all there, one block of the end: not the end yet.
     assert.equal(endOf(archive.subarray(0, archive.length - 512), 4096), -1);
