@@ -53,6 +53,11 @@ export class LayerIndexer extends Writable {
   private readonly byPath = new Map<string, FileEntry>();
   /** This layer's symlinks (path → target), to resolve the entries written through them. */
   private readonly links = new Map<string, string>();
+  /** Changes made to `links`, and throughLinks()'s last answer: from which directory, to which, at which change. */
+  private linkEdits = 0;
+  private resolvedFrom = '';
+  private resolvedTo = '';
+  private resolvedAt = -1;
   /** Directories this layer has: its directory entries' paths and every entry's ancestors. */
   private readonly dirs = new Set<string>(['/']);
   private readonly done: Promise<FileEntry[]>;
@@ -173,10 +178,13 @@ export class LayerIndexer extends Writable {
     if (Buffer.byteLength(header.linkname ?? '') > MAX_PATH_BYTES) throw hostile(where, name, `links to a name longer than ${MAX_PATH_BYTES} bytes (PATH_MAX)`);
     let path = layerPath(name, where);
     if (path === '/' || !type) return go;
-    const base = posix.basename(path);
-    const dir = this.links.size ? this.throughLinks(posix.dirname(path), name) : posix.dirname(path);
+    // layerPath() is canonical ("/a/b", no empty or dot segment): its last slash splits it.
+    const slash = path.lastIndexOf('/');
+    const base = path.slice(slash + 1);
+    const parent = slash === 0 ? '/' : path.slice(0, slash);
+    const dir = this.links.size ? this.throughLinks(parent, name) : parent;
     if (base === OPAQUE && dir === '/') return go;
-    path = dir === '/' ? `/${base}` : `${dir}/${base}`;
+    if (dir !== parent) path = dir === '/' ? `/${base}` : `${dir}/${base}`;
     // The load's budget (all its images), and this layer alone, which can be no larger than its image.
     this.budget.take(where, 1, path.length + (header.linkname?.length ?? 0));
     if (this.count > MAX_ENTRIES_PER_IMAGE) throw tooManyEntries(where);
@@ -223,10 +231,12 @@ export class LayerIndexer extends Writable {
 
   /** Records what this entry makes of its path and parents: a symlink to follow, a directory, or neither any more. */
   private noteDirs(entry: FileEntry): void {
-    if (entry.type === 'symlink') this.links.set(entry.path, entry.linkTarget!);
-    else if (entry.type !== 'opaque') this.links.delete(entry.path);
+    if (entry.type === 'symlink') {
+      this.links.set(entry.path, entry.linkTarget!);
+      this.linkEdits++;
+    } else if (entry.type !== 'opaque' && this.links.delete(entry.path)) this.linkEdits++;
     if (entry.type === 'dir') this.dirs.add(entry.path);
-    for (let d = posix.dirname(entry.path); !this.dirs.has(d); d = posix.dirname(d)) this.dirs.add(d);
+    for (let d = parentOf(entry.path); !this.dirs.has(d); d = parentOf(d)) this.dirs.add(d);
   }
 
   /**
@@ -236,6 +246,16 @@ export class LayerIndexer extends Writable {
    * the engine fail to apply the layer: refused here too.
    */
   private throughLinks(dir: string, name: string): string {
+    // Entries come directory by directory: the last answer holds while this layer's links are the same
+    // (whether a link leads to a directory only changes from no to yes as entries come).
+    if (dir === this.resolvedFrom && this.linkEdits === this.resolvedAt) return this.resolvedTo;
+    this.resolvedTo = this.follow(dir, name);
+    this.resolvedFrom = dir;
+    this.resolvedAt = this.linkEdits;
+    return this.resolvedTo;
+  }
+
+  private follow(dir: string, name: string): string {
     return followSymlinks(dir, {
       target: (p) => this.links.get(p),
       followed: (link, target, to) => {
@@ -258,4 +278,10 @@ export class LayerIndexer extends Writable {
     }
     return new CompareError('badArchive', `${this.where}: not a readable tar (${msg})`, { cause: e });
   }
+}
+
+/** The parent of a canonical absolute path ("/" for "/" and for "/a"). */
+function parentOf(path: string): string {
+  const slash = path.lastIndexOf('/');
+  return slash <= 0 ? '/' : path.slice(0, slash);
 }
