@@ -15,6 +15,9 @@ import { decodeIndex, encodeIndex } from './indexCodec';
  * symlinks, no opaque marker at the root).
  */
 export const INDEX_DIR = 'index-v4';
+/** Names and the layers they had when last read (recentLayers()), at most MAX_RECENT of them. */
+const RECENT = 'recent-layers.json';
+const MAX_RECENT = 64;
 const DIGEST = /^sha256:([a-f0-9]{64})$/;
 /** Temp files older than this belong to a run that died; younger ones may be another process at work. */
 const STALE_TEMP_MS = 60 * 60 * 1000;
@@ -78,6 +81,11 @@ export async function writeAtomic(file: string, data: string | Buffer): Promise<
   }
 }
 
+/** A row of recent-layers.json as written: [name, diffIDs]; anything else in the file is ignored. */
+function isRecentRow(row: unknown): row is [string, string[]] {
+  return Array.isArray(row) && row.length === 2 && typeof row[0] === 'string' && Array.isArray(row[1]) && row[1].length <= 1000 && row[1].every((d) => typeof d === 'string' && DIGEST.test(d));
+}
+
 function tempName(file: string): string {
   return `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
 }
@@ -122,6 +130,42 @@ export class Cache {
     // Unreadable (truncated, written by a future version?): re-index.
     const index = decodeIndex(bytes);
     return index && index.diffId === diffId ? index : undefined;
+  }
+
+  /**
+   * The layers `names` (image names as the engine knows them) had when they
+   * were last read here: a guess, made to read their indexes ahead while the
+   * engine is asked what they are now. An index is named by its diffID, so
+   * what is read ahead is right for whatever asks for it.
+   */
+  async recentLayers(names: readonly string[]): Promise<string[]> {
+    const recent = await this.readRecent();
+    return [...new Set(names.flatMap((n) => recent.get(n) ?? []))];
+  }
+
+  /** Remembers each name's layers for recentLayers(); writes nothing when they are what it remembers. */
+  async rememberLayers(rows: ReadonlyArray<readonly [string, readonly string[]]>): Promise<void> {
+    const recent = await this.readRecent();
+    if (rows.every(([name, diffIds]) => recent.get(name)?.join() === diffIds.join())) return;
+    // Most recent last; the oldest names beyond MAX_RECENT are forgotten.
+    for (const [name, diffIds] of rows) {
+      recent.delete(name);
+      recent.set(name, [...diffIds]);
+    }
+    await writeAtomic(join(this.dir, RECENT), JSON.stringify([...recent].slice(-MAX_RECENT)));
+  }
+
+  private recent: Promise<Map<string, string[]>> | undefined;
+
+  private readRecent(): Promise<Map<string, string[]>> {
+    this.recent ??= readFile(join(this.dir, RECENT), 'utf8').then(
+      (text) => {
+        const rows: unknown = JSON.parse(text);
+        return new Map(Array.isArray(rows) ? rows.filter(isRecentRow) : []);
+      },
+      () => new Map<string, string[]>(),
+    ).catch(() => new Map<string, string[]>());
+    return this.recent;
   }
 
   /** `body`: the index already encoded but for its diffID (encodeIndexBody), when it was made ahead. */
