@@ -49,11 +49,11 @@ export function httpError(statusCode: number, body: Buffer): HttpError {
  * `end`), may say the body is complete before its framing does: how many of
  * the run's bytes are the body's, or -1 (archiveEnd() for the export, whose
  * engine removes its staging folder between its last byte and its answer's
- * end). The stream
- * then ends at once, and the rest of the answer is not waited for: its reader
- * reaching the end lets the connection go, as at any body's end, and until
- * then the socket is read on unheeded and keeps no process alive. (The
- * engine, its copy done, still removes its staging folder.)
+ * end). The stream then ends at once, and the rest of the answer is not
+ * waited for: its reader reaching the end lets the connection go, as at any
+ * body's end, and until then the socket is read on unheeded and keeps no
+ * process alive. (The engine, its copy done, still removes its staging
+ * folder.)
  */
 export function streamGet(target: NetConnectOpts, path: string, signal?: AbortSignal, batchBytes = BATCH, bodyEnd?: (buf: Buffer, start: number, end: number) => number): Promise<Readable> {
   return new Promise<Readable>((resolve, reject) => {

@@ -10,11 +10,12 @@ import { TarParser } from '../layers/tarParser';
  * which the archive is complete. Its reader need not wait for it.
  *
  * Returns a function given each chunk in order (or its bytes from `start`
- * to `end`): how many of those bytes are the archive's, up to and including the end (0 once it has passed), or -1
- * while the end has not come. Only entries' headers are read; their data is skipped. It reads the
- * archive's structure as TarParser does (long names, PAX sizes), and gives up
- * watching (-1 from then on) at anything it cannot read: the archive's reader
- * reports what is wrong with it, not this.
+ * to `end`): how many of those bytes are the archive's, up to and including
+ * the end (0 once it has passed), or -1 while the end has not come. Only
+ * entries' headers are read; their data is skipped. It reads the archive's
+ * structure as TarParser does (long names, PAX sizes), and gives up watching
+ * (-1 from then on) at anything it cannot read: the archive's reader reports
+ * what is wrong with it, not this.
  */
 export function archiveEnd(): (chunk: Buffer, start?: number, end?: number) => number {
   // No data handler: the entries' data is skipped without a slice made (the export's 1 GB comes in ~34k runs).
