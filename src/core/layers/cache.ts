@@ -158,13 +158,13 @@ export class Cache {
   private recent: Promise<Map<string, string[]>> | undefined;
 
   private readRecent(): Promise<Map<string, string[]>> {
-    this.recent ??= readFile(join(this.dir, RECENT), 'utf8').then(
-      (text) => {
+    // No file, or not JSON: nothing remembered.
+    this.recent ??= readFile(join(this.dir, RECENT), 'utf8')
+      .then((text) => {
         const rows: unknown = JSON.parse(text);
         return new Map(Array.isArray(rows) ? rows.filter(isRecentRow) : []);
-      },
-      () => new Map<string, string[]>(),
-    ).catch(() => new Map<string, string[]>());
+      })
+      .catch(() => new Map<string, string[]>());
     return this.recent;
   }
 

@@ -150,8 +150,9 @@ export class TarParser {
   private header(block: Buffer, offset: number): boolean {
     const header = decodeHeader(block);
     if (!header) {
+      if (!this.stopAtEnd) return true;
       this.zeroBlocks = isZeros(block) ? this.zeroBlocks + 1 : 0;
-      if (this.stopAtEnd && this.zeroBlocks === 2) this.ended = true;
+      this.ended = this.zeroBlocks === 2;
       return !this.ended;
     }
     this.zeroBlocks = 0;
